@@ -1,0 +1,37 @@
+# sister-city-compendium — two commands on a fresh machine:
+#   make        create .venv, install the pinned environment and the package, run the whole pipeline
+#   make test   run every test (library tests + nbval on the notebooks)
+# Other targets: make lab | make bench | make validate | make clean
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+VENV   := .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed
+
+.PHONY: all build test lab bench validate clean
+all: build
+
+$(STAMP): requirements.in requirements.lock pyproject.toml
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check pip==26.3
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check -r requirements.in -c requirements.lock
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check --no-deps --no-build-isolation -e . 2>/dev/null \
+	  || $(BIN)/python -m pip install --quiet --disable-pip-version-check --no-deps -e .
+	@touch $(STAMP)
+
+build: $(STAMP)
+	@$(BIN)/compendium build $(ARGS)
+
+test: $(STAMP)
+	$(BIN)/python -m pytest $(ARGS)
+
+validate: $(STAMP)
+	@$(BIN)/compendium validate
+
+lab: $(STAMP)
+	$(BIN)/jupyter lab notebooks/
+
+bench: $(STAMP)
+	$(BIN)/python benchmarks/run.py
+
+clean:
+	rm -rf build

@@ -1,0 +1,123 @@
+"""Writing tables and figures safely and reproducibly.
+
+Every artefact goes through :func:`write_bytes`, which
+
+* refuses to write under ``data/raw/`` (raw data is read-only to the pipeline);
+* writes to a temporary file and renames it, so a reader never sees half a file;
+* during ``compendium build`` writes into the build's staging folder instead
+  (``COMPENDIUM_STAGE_DIR``) and logs the file, so that the build moves a notebook's artefacts into
+  place only once the whole notebook has succeeded -- a failing notebook changes nothing.
+
+Figures are saved without dates or random ids (fixed SVG hash salt, no PNG/SVG/PDF date metadata) so
+two builds of the same inputs give byte-identical files.
+"""
+
+from __future__ import annotations
+
+import io
+import os
+import tempfile
+from pathlib import Path
+
+from compendium.paths import project_root
+
+STAGE_ENV = "COMPENDIUM_STAGE_DIR"
+LOG_ENV = "COMPENDIUM_ARTEFACT_LOG"
+
+
+class RawDataWriteError(PermissionError):
+    """Raised when code tries to write under data/raw/."""
+
+
+def _guard(path: Path) -> Path:
+    path = Path(path).resolve()
+    raw = (project_root() / "data" / "raw").resolve()
+    if path == raw or raw in path.parents:
+        raise RawDataWriteError(f"refusing to write {path}: data/raw/ is read-only to the pipeline")
+    return path
+
+
+def atomic_write(path: Path | str, data: bytes) -> Path:
+    """Write ``data`` to ``path`` through a temporary file in the same folder, then rename."""
+    path = _guard(Path(path))
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(data)
+        os.chmod(tmp, 0o644)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+    return path
+
+
+def write_bytes(path: Path | str, data: bytes) -> Path:
+    """Write an artefact (staged during a build, see module doc). Returns the final path."""
+    final = _guard(Path(path))
+    stage = os.environ.get(STAGE_ENV)
+    if stage:
+        try:
+            rel = final.relative_to(project_root().resolve())
+        except ValueError:
+            rel = Path("_outside") / final.name
+        atomic_write(Path(stage) / rel, data)
+    else:
+        atomic_write(final, data)
+    log = os.environ.get(LOG_ENV)
+    if log:
+        with open(log, "a", encoding="utf-8") as fh:
+            fh.write(f"{final}\n")
+    return final
+
+
+def write_text(path: Path | str, text: str) -> Path:
+    if not text.endswith("\n"):
+        text += "\n"
+    return write_bytes(path, text.encode("utf-8"))
+
+
+def write_csv(frame, path: Path | str, index: bool = False) -> Path:
+    """A pandas DataFrame as UTF-8 CSV with ``\\n`` line ends."""
+    return write_text(path, frame.to_csv(index=index, lineterminator="\n"))
+
+
+def configure_matplotlib() -> None:
+    """Settings that make figures reproducible and readable; call before drawing."""
+    import matplotlib
+
+    matplotlib.use("Agg", force=False)
+    matplotlib.rcParams.update(
+        {
+            "svg.hashsalt": "sister-city-compendium",
+            "svg.fonttype": "path",
+            "pdf.fonttype": 42,
+            "font.family": "DejaVu Sans",
+            "font.size": 10,
+            "figure.dpi": 100,
+            "savefig.dpi": 150,
+            "savefig.bbox": "tight",
+        }
+    )
+
+
+_NO_DATES = {
+    "png": {"Software": None},
+    "svg": {"Date": None, "Creator": None},
+    "pdf": {"CreationDate": None, "ModDate": None, "Creator": None, "Producer": None},
+}
+
+
+def save_figure(fig, stem: Path | str, formats: tuple[str, ...] = ("png", "svg")) -> list[Path]:
+    """Save ``fig`` as ``stem.png``, ``stem.svg`` … with no dates in the metadata."""
+    import matplotlib
+
+    configure_matplotlib()
+    paths = []
+    with matplotlib.rc_context({"svg.hashsalt": "sister-city-compendium"}):
+        for fmt in formats:
+            buf = io.BytesIO()
+            fig.savefig(buf, format=fmt, metadata=_NO_DATES.get(fmt))
+            paths.append(write_bytes(Path(f"{stem}.{fmt}"), buf.getvalue()))
+    return paths

@@ -1,0 +1,280 @@
+"""``compendium build``: execute the notebooks with papermill, incrementally and safely.
+
+How a build works
+-----------------
+1. The notebooks are ``notebooks/NN_*.ipynb``, taken in numeric order.
+2. A notebook's *fingerprint* hashes its inputs: its own cells (source and tags, not outputs), every
+   file under ``data/`` and every file of the library ``src/compendium/``. A notebook whose fingerprint
+   equals the one recorded at its last successful run is skipped -- no kernel starts.
+3. The others run with papermill (two at a time on two cores: notebooks read only ``data/`` and the
+   library, never each other's outputs, so their order does not matter for their results). Parameters
+   are injected into the cell tagged ``parameters`` as paths relative to ``notebooks/``, so the
+   executed notebooks are the same on every clone.
+4. Artefacts a notebook writes are staged in ``build/stage/NN/`` and moved into ``figures/`` and
+   ``tables/`` only when the whole notebook succeeded. The executed notebook, stripped of volatile
+   metadata (timestamps, durations), then replaces the committed one.
+5. A failing cell stops the build: the message names notebook, cell and error; the partly executed
+   copy is kept in ``build/failed/`` and the last good notebook and outputs stay as they were.
+6. ``build/manifest.json`` records, per notebook, the input hashes, the artefacts, the timings and the
+   package versions (the volatile facts that the committed notebooks do not carry).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import shutil
+import sys
+import time
+from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from multiprocessing import get_context
+from pathlib import Path
+
+from compendium.paths import project_root
+
+NOTEBOOK_GLOB = "[0-9][0-9]_*.ipynb"
+PARAMETERS = {"data_dir": "../data", "figures_dir": "../figures", "tables_dir": "../tables"}
+KERNEL = "python3"
+MANIFEST = "manifest.json"
+PACKAGES = ("papermill", "nbclient", "ipykernel", "pandas", "numpy", "matplotlib", "networkx",
+            "frictionless", "krippendorff", "scikit-learn", "nbval", "sister-city-compendium")
+
+
+class BuildError(RuntimeError):
+    """A notebook failed; the message says which, where and why."""
+
+
+@dataclass
+class Layout:
+    root: Path
+    notebooks: Path = field(init=False)
+    build: Path = field(init=False)
+
+    def __post_init__(self):
+        self.root = Path(self.root).resolve()
+        self.notebooks = self.root / "notebooks"
+        self.build = self.root / "build"
+
+
+def discover(layout: Layout) -> list[Path]:
+    return sorted(layout.notebooks.glob(NOTEBOOK_GLOB))
+
+
+def _sha(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
+
+
+def _tree(folder: Path, root: Path) -> dict[str, str]:
+    files = {}
+    for path in sorted(folder.rglob("*")):
+        if path.is_file() and "__pycache__" not in path.parts and not path.name.startswith("."):
+            files[path.relative_to(root).as_posix()] = _sha(path.read_bytes())
+    return files
+
+
+def notebook_source_hash(path: Path) -> str:
+    """Hash of a notebook's cells as written by people: type, source and tags -- not outputs, and not
+    the parameters cell papermill injects (it is the build's own)."""
+    nb = json.loads(path.read_text(encoding="utf-8"))
+    cells = [
+        [c["cell_type"], "".join(c.get("source", "")), sorted(c.get("metadata", {}).get("tags", []))]
+        for c in nb.get("cells", [])
+        if "injected-parameters" not in c.get("metadata", {}).get("tags", [])
+    ]
+    return _sha(json.dumps(cells, ensure_ascii=False).encode("utf-8"))
+
+
+def shared_inputs(layout: Layout) -> dict[str, str]:
+    """Inputs every notebook depends on: the data and the library."""
+    inputs = _tree(layout.root / "data", layout.root)
+    inputs.update(_tree(layout.root / "src" / "compendium", layout.root))
+    return inputs
+
+
+def fingerprint(notebook_hash: str, inputs: dict[str, str]) -> str:
+    return _sha(json.dumps([notebook_hash, inputs], sort_keys=True).encode("utf-8"))
+
+
+def load_manifest(layout: Layout) -> dict:
+    path = layout.build / MANIFEST
+    if path.exists():
+        try:
+            return json.loads(path.read_text(encoding="utf-8"))
+        except json.JSONDecodeError:
+            return {}
+    return {}
+
+
+def _atomic_json(path: Path, obj) -> None:
+    from compendium.artefacts import atomic_write
+
+    atomic_write(path, (json.dumps(obj, indent=2, sort_keys=True, ensure_ascii=False) + "\n").encode())
+
+
+def strip_volatile(nb) -> None:
+    """Remove what changes from run to run (papermill's timings, execution timestamps)."""
+    nb.metadata.pop("papermill", None)
+    for cell in nb.cells:
+        cell.metadata.pop("papermill", None)
+        cell.metadata.pop("execution", None)
+        if "injected-parameters" in cell.metadata.get("tags", []):
+            cell["id"] = "injected-parameters"
+
+
+def _execute(notebook: str, root: str) -> dict:
+    """Run one notebook (in a worker process). Returns a result dict; never raises for cell errors."""
+    import nbformat
+    import papermill as pm
+
+    from compendium.artefacts import LOG_ENV, STAGE_ENV, atomic_write
+
+    layout = Layout(Path(root))
+    nb_path = Path(notebook)
+    name = nb_path.stem
+    stage = layout.build / "stage" / name
+    shutil.rmtree(stage, ignore_errors=True)
+    stage.mkdir(parents=True)
+    log = layout.build / "stage" / f"{name}.artefacts"
+    log.unlink(missing_ok=True)
+    executing = layout.build / "executing" / nb_path.name
+    executing.parent.mkdir(parents=True, exist_ok=True)
+    os.environ[STAGE_ENV] = str(stage)
+    os.environ[LOG_ENV] = str(log)
+    os.environ["COMPENDIUM_ROOT"] = str(layout.root)
+    os.environ.setdefault("MPLBACKEND", "Agg")
+    os.environ.setdefault("PYTHONHASHSEED", "0")
+    started = time.perf_counter()
+    start_utc = datetime.now(timezone.utc).isoformat(timespec="seconds")
+    try:
+        pm.execute_notebook(
+            str(nb_path), str(executing), parameters=PARAMETERS, cwd=str(layout.notebooks),
+            kernel_name=KERNEL, progress_bar=False, log_output=False,
+        )
+    except pm.PapermillExecutionError as err:
+        failed = layout.build / "failed" / nb_path.name
+        failed.parent.mkdir(parents=True, exist_ok=True)
+        if executing.exists():
+            os.replace(executing, failed)
+        shutil.rmtree(stage, ignore_errors=True)
+        return {"notebook": nb_path.name, "status": "failed", "cell": err.cell_index,
+                "exec_count": err.exec_count, "error": f"{err.ename}: {err.evalue}",
+                "partial": str(failed.relative_to(layout.root)),
+                "duration_s": round(time.perf_counter() - started, 3), "started": start_utc}
+    except Exception as err:  # kernel died, bad notebook JSON, …
+        shutil.rmtree(stage, ignore_errors=True)
+        return {"notebook": nb_path.name, "status": "failed", "cell": None, "exec_count": None,
+                "error": f"{type(err).__name__}: {err}", "partial": None,
+                "duration_s": round(time.perf_counter() - started, 3), "started": start_utc}
+
+    # Success: commit the staged artefacts, then the executed notebook.
+    artefacts = []
+    if log.exists():
+        for line in dict.fromkeys(log.read_text(encoding="utf-8").splitlines()):
+            final = Path(line)
+            staged = stage / final.relative_to(layout.root)
+            if staged.exists():
+                final.parent.mkdir(parents=True, exist_ok=True)
+                os.replace(staged, final)
+                artefacts.append(final.relative_to(layout.root).as_posix())
+    shutil.rmtree(stage, ignore_errors=True)
+    log.unlink(missing_ok=True)
+    nb = nbformat.read(executing, as_version=4)
+    strip_volatile(nb)
+    atomic_write(nb_path, (nbformat.writes(nb) + "\n").encode("utf-8"))
+    executing.unlink(missing_ok=True)
+    return {"notebook": nb_path.name, "status": "ok", "artefacts": sorted(artefacts),
+            "duration_s": round(time.perf_counter() - started, 3), "started": start_utc}
+
+
+def _package_versions() -> dict[str, str]:
+    from importlib.metadata import PackageNotFoundError, version
+
+    out = {"python": sys.version.split()[0]}
+    for name in PACKAGES:
+        try:
+            out[name] = version(name)
+        except PackageNotFoundError:
+            pass
+    return out
+
+
+def build(root: Path | str | None = None, force: bool = False, only: list[str] | None = None,
+          jobs: int | None = None, echo=print) -> dict:
+    """Build the notebooks; returns the manifest. Raises :class:`BuildError` when a notebook fails."""
+    layout = Layout(root or project_root())
+    notebooks = discover(layout)
+    if only:
+        wanted = set(only)
+        selected = [nb for nb in notebooks if nb.stem in wanted or nb.name in wanted
+                    or nb.stem.split("_", 1)[0] in wanted]
+        missing = wanted - {n for nb in selected for n in (nb.stem, nb.name, nb.stem.split("_", 1)[0])}
+        if missing:
+            raise BuildError(f"--only: no notebook called {sorted(missing)}; "
+                             f"have {[nb.stem for nb in notebooks]}")
+        notebooks = selected
+    inputs = shared_inputs(layout)
+    manifest = load_manifest(layout)
+    entries = manifest.setdefault("notebooks", {})
+    todo, fingerprints = [], {}
+    for i, nb in enumerate(notebooks, 1):
+        nb_hash = notebook_source_hash(nb)
+        fingerprints[nb.name] = (fingerprint(nb_hash, inputs), nb_hash)
+        previous = entries.get(nb.name, {})
+        if not force and previous.get("fingerprint") == fingerprints[nb.name][0]:
+            echo(f"[{i}/{len(notebooks)}] {nb.stem}: unchanged, skipped")
+        else:
+            todo.append(nb)
+    if not todo:
+        return manifest
+
+    jobs = jobs or min(len(todo), os.cpu_count() or 1, 2)
+    failures = []
+    versions = _package_versions()
+    order = {nb.name: i for i, nb in enumerate(notebooks, 1)}
+    echo(f"running {len(todo)} notebook(s) with {jobs} worker(s)")
+    with ProcessPoolExecutor(max_workers=jobs, mp_context=get_context("spawn")) as pool:
+        pending = {}
+        queue = list(todo)
+        while queue or pending:
+            while queue and len(pending) < jobs and not failures:
+                nb = queue.pop(0)
+                echo(f"[{order[nb.name]}/{len(notebooks)}] {nb.stem}: running …")
+                pending[pool.submit(_execute, str(nb), str(layout.root))] = nb
+            if not pending:
+                break
+            done, _ = wait(pending, return_when=FIRST_COMPLETED)
+            for fut in done:
+                nb = pending.pop(fut)
+                result = fut.result()
+                tag = f"[{order[nb.name]}/{len(notebooks)}] {nb.stem}"
+                if result["status"] == "ok":
+                    echo(f"{tag}: ok in {result['duration_s']:.1f} s, "
+                         f"{len(result['artefacts'])} artefact(s)")
+                    entries[nb.name] = {
+                        "fingerprint": fingerprints[nb.name][0],
+                        "inputs": {"notebook": fingerprints[nb.name][1], **inputs},
+                        "artefacts": result["artefacts"],
+                        "duration_s": result["duration_s"],
+                        "started": result["started"],
+                        "packages": versions,
+                    }
+                    _atomic_json(layout.build / MANIFEST, manifest)
+                else:
+                    failures.append(result)
+                    echo(f"{tag}: FAILED")
+            if failures:
+                queue.clear()
+    if failures:
+        lines = []
+        for f in failures:
+            where = (f"cell {f['cell']} (execution count {f['exec_count']})"
+                     if f["cell"] is not None else "before any cell ran")
+            lines.append(f"notebooks/{f['notebook']}, {where}: {f['error']}")
+            if f["partial"]:
+                lines.append(f"  partly executed copy kept at {f['partial']}; "
+                             "the last good notebook and its outputs are unchanged")
+        raise BuildError("build failed:\n" + "\n".join(lines))
+    return manifest

@@ -1,0 +1,173 @@
+"""The build: incremental, failure-safe, deterministic, and never writing raw data."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+import sys
+
+import nbformat
+import pytest
+from nbformat.v4 import new_code_cell, new_notebook
+
+from compendium import artefacts
+from compendium.pipeline import BuildError, build
+
+PARAMS = 'data_dir = "../data"\nfigures_dir = "../figures"\ntables_dir = "../tables"'
+
+
+def _notebook(path, body):
+    nb = new_notebook()
+    nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
+    params = new_code_cell(PARAMS)
+    params.metadata["tags"] = ["parameters"]
+    params["id"] = "params"
+    cell = new_code_cell(body)
+    cell["id"] = "body"
+    nb.cells = [params, cell]
+    nbformat.write(nb, path)
+
+
+WRITE_TABLE = """
+from pathlib import Path
+from compendium.artefacts import write_text
+text = (Path(data_dir) / "value.txt").read_text()
+write_text(Path(tables_dir) / "out.txt", "value: " + text)
+print(text)
+"""
+
+WRITE_FIGURE = """
+from pathlib import Path
+import matplotlib.pyplot as plt
+from compendium.artefacts import save_figure
+fig, ax = plt.subplots(figsize=(3, 2))
+ax.plot([1, 2, 3], [3, 1, 2], label="line")
+ax.legend()
+save_figure(fig, Path(figures_dir) / "fig")
+"""
+
+
+@pytest.fixture
+def project(tmp_path, monkeypatch):
+    (tmp_path / "data" / "raw" / "papers").mkdir(parents=True)
+    (tmp_path / "data" / "value.txt").write_text("one")
+    (tmp_path / "notebooks").mkdir()
+    _notebook(tmp_path / "notebooks" / "01_table.ipynb", WRITE_TABLE)
+    _notebook(tmp_path / "notebooks" / "02_figure.ipynb", WRITE_FIGURE)
+    monkeypatch.setenv("COMPENDIUM_ROOT", str(tmp_path))
+    return tmp_path
+
+
+def _quiet(*_):
+    pass
+
+
+def test_build_runs_notebooks_writes_artefacts_and_manifest(project):
+    manifest = build(project, echo=_quiet)
+    assert (project / "tables" / "out.txt").read_text() == "value: one\n"
+    assert (project / "figures" / "fig.png").exists() and (project / "figures" / "fig.svg").exists()
+    entry = manifest["notebooks"]["01_table.ipynb"]
+    assert entry["artefacts"] == ["tables/out.txt"]
+    assert "data/value.txt" in entry["inputs"] and entry["duration_s"] > 0
+    assert "pandas" in entry["packages"] and "papermill" in entry["packages"]
+    on_disk = json.loads((project / "build" / "manifest.json").read_text())
+    assert on_disk["notebooks"].keys() == {"01_table.ipynb", "02_figure.ipynb"}
+    executed = nbformat.read(project / "notebooks" / "01_table.ipynb", as_version=4)
+    assert executed.cells[-1].outputs[0]["text"] == "one\n"
+    assert "papermill" not in executed.metadata  # volatile metadata stripped
+    assert all("execution" not in c.metadata for c in executed.cells)
+
+
+def test_second_build_skips_unchanged_and_reruns_changed(project):
+    build(project, echo=_quiet)
+    said = []
+    build(project, echo=said.append)
+    assert said == ["[1/2] 01_table: unchanged, skipped", "[2/2] 02_figure: unchanged, skipped"]
+    (project / "data" / "value.txt").write_text("two")
+    said.clear()
+    build(project, echo=said.append, only=["01"])
+    assert any("01_table: ok" in s for s in said)
+    assert (project / "tables" / "out.txt").read_text() == "value: two\n"
+
+
+def test_force_reruns_everything(project):
+    build(project, echo=_quiet)
+    said = []
+    build(project, force=True, echo=said.append)
+    assert sum(": ok in" in s for s in said) == 2
+
+
+def test_failing_cell_names_notebook_cell_error_and_keeps_last_good_outputs(project):
+    build(project, echo=_quiet)
+    good_nb = (project / "notebooks" / "01_table.ipynb").read_bytes()
+    good_table = (project / "tables" / "out.txt").read_bytes()
+    nb = nbformat.read(project / "notebooks" / "01_table.ipynb", as_version=4)
+    nb.cells[-1].source = WRITE_TABLE.replace("print(text)", "raise ValueError('broken on purpose')")
+    (project / "data" / "value.txt").write_text("changed")
+    nbformat.write(nb, project / "notebooks" / "01_table.ipynb")
+    broken_nb = (project / "notebooks" / "01_table.ipynb").read_bytes()
+    with pytest.raises(BuildError) as err:
+        build(project, echo=_quiet, only=["01_table"])
+    message = str(err.value)
+    assert "notebooks/01_table.ipynb" in message and "cell" in message
+    assert "ValueError: broken on purpose" in message
+    assert "build/failed/01_table.ipynb" in message
+    # The artefact the failing notebook wrote before the error never reached tables/.
+    assert (project / "tables" / "out.txt").read_bytes() == good_table
+    # The notebook on disk is the one we wrote, not a partly executed copy.
+    assert (project / "notebooks" / "01_table.ipynb").read_bytes() == broken_nb != good_nb
+    partial = nbformat.read(project / "build" / "failed" / "01_table.ipynb", as_version=4)
+    assert any(o.get("ename") == "ValueError" for c in partial.cells for o in c.get("outputs", []))
+
+
+def test_cli_reports_failure_without_traceback(project, capsys):
+    from compendium.cli import main
+
+    nb = nbformat.read(project / "notebooks" / "01_table.ipynb", as_version=4)
+    nb.cells[-1].source = "1 / 0"
+    nbformat.write(nb, project / "notebooks" / "01_table.ipynb")
+    assert main(["build", "--only", "01"]) == 1
+    err = capsys.readouterr().err
+    assert "ZeroDivisionError" in err and "Traceback" not in err
+
+
+def test_two_builds_are_byte_identical(project):
+    build(project, echo=_quiet)
+    first = {p: p.read_bytes() for d in ("notebooks", "figures", "tables") for p in (project / d).iterdir()}
+    build(project, force=True, echo=_quiet)
+    second = {p: p.read_bytes() for d in ("notebooks", "figures", "tables") for p in (project / d).iterdir()}
+    assert first.keys() == second.keys()
+    assert [p.name for p in first if first[p] != second[p]] == []
+    svg = (project / "figures" / "fig.svg").read_text()
+    assert "<dc:date>" not in svg
+
+
+def test_unknown_only_name_is_a_clear_error(project):
+    with pytest.raises(BuildError, match="no notebook called"):
+        build(project, only=["99_nothing"], echo=_quiet)
+
+
+def test_artefact_writer_refuses_raw_data(project):
+    with pytest.raises(artefacts.RawDataWriteError):
+        artefacts.write_text(project / "data" / "raw" / "x.csv", "a")
+    assert not (project / "data" / "raw" / "x.csv").exists()
+
+
+def test_full_build_of_the_compendium_reproduces_the_committed_files(root, tmp_path, monkeypatch):
+    """A fresh copy of the tracked files, fully rebuilt, is byte-identical: 'git status' stays clean,
+    and data/raw/ is not touched."""
+    listed = subprocess.run(["git", "ls-files", "-z"], cwd=root, capture_output=True, check=True)
+    tracked = [p for p in listed.stdout.decode().split("\0") if p]
+    copy = tmp_path / "clone"
+    for rel in tracked:
+        (copy / rel).parent.mkdir(parents=True, exist_ok=True)
+        shutil.copy2(root / rel, copy / rel)
+    monkeypatch.setenv("COMPENDIUM_ROOT", str(copy))
+    build(copy, force=True, echo=_quiet)
+    changed = [rel for rel in tracked if (copy / rel).read_bytes() != (root / rel).read_bytes()]
+    assert changed == [], f"a full build changed committed files: {changed}"
+    produced = {p.relative_to(copy).as_posix() for d in ("figures", "tables") if (copy / d).exists()
+                for p in (copy / d).rglob("*") if p.is_file()}
+    untracked = sorted(produced - set(tracked))
+    assert untracked == [], f"the build wrote files that are not committed: {untracked}"
