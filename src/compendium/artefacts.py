@@ -53,8 +53,18 @@ def atomic_write(path: Path | str, data: bytes) -> Path:
     return path
 
 
+def _display_path(path: Path) -> Path:
+    """The path relative to the project root where possible, so notebook outputs that show it are
+    the same on every clone."""
+    try:
+        return path.relative_to(project_root().resolve())
+    except ValueError:
+        return path
+
+
 def write_bytes(path: Path | str, data: bytes) -> Path:
-    """Write an artefact (staged during a build, see module doc). Returns the final path."""
+    """Write an artefact (staged during a build, see module doc). Returns its path, relative to the
+    project root when it lies inside the project."""
     final = _guard(Path(path))
     stage = os.environ.get(STAGE_ENV)
     if stage:
@@ -69,7 +79,7 @@ def write_bytes(path: Path | str, data: bytes) -> Path:
     if log:
         with open(log, "a", encoding="utf-8") as fh:
             fh.write(f"{final}\n")
-    return final
+    return _display_path(final)
 
 
 def write_text(path: Path | str, text: str) -> Path:
@@ -87,7 +97,6 @@ def configure_matplotlib() -> None:
     """Settings that make figures reproducible and readable; call before drawing."""
     import matplotlib
 
-    matplotlib.use("Agg", force=False)
     matplotlib.rcParams.update(
         {
             "svg.hashsalt": "sister-city-compendium",

@@ -34,6 +34,79 @@ def _validate(args) -> int:
     return 0
 
 
+def _codebook(args) -> int:
+    from compendium.codebook import default_output, is_current, write
+
+    if args.check:
+        if is_current():
+            print(f"ok: {default_output()} is current")
+            return 0
+        print(f"{default_output()} is out of date with data/datapackage.json; run `compendium codebook`",
+              file=sys.stderr)
+        return 1
+    print(f"wrote {write()}")
+    return 0
+
+
+def _assignment(args) -> int:
+    from compendium.grading.assignments import (AssignmentError, codes_csv, items_csv, load_assignment,
+                                                template_csv)
+
+    try:
+        a = load_assignment(args.name)
+    except AssignmentError as err:
+        print(err, file=sys.stderr)
+        return 2
+    text = template_csv(a, fill_key=args.action == "key")
+    if args.output:
+        from pathlib import Path
+
+        from compendium.artefacts import atomic_write
+
+        out = Path(args.output)
+        atomic_write(out, text.encode("utf-8"))
+        stem = out.with_suffix("")
+        atomic_write(Path(f"{stem}.codes.csv"), codes_csv(a).encode("utf-8"))
+        atomic_write(Path(f"{stem}.items.csv"), items_csv(a).encode("utf-8"))
+        print(f"wrote {out}, {stem}.codes.csv (allowed codes and definitions) and {stem}.items.csv "
+              "(items with their label and evidence)", file=sys.stderr)
+    else:
+        sys.stdout.write(text)
+    return 0
+
+
+def _grade(args) -> int:
+    from pathlib import Path
+
+    from compendium.grading.assignments import AssignmentError, load_assignment
+    from compendium.grading.batch import grade
+    from compendium.grading.report import write_reports
+    from compendium.grading.sandbox import Limits
+
+    try:
+        a = load_assignment(args.name)
+    except AssignmentError as err:
+        print(err, file=sys.stderr)
+        return 2
+    out = Path(args.out)
+    limits = Limits(cell_timeout=args.cell_timeout, notebook_timeout=args.notebook_timeout,
+                    memory_mb=args.memory_mb)
+    try:
+        run = grade(a, args.submissions, cache_dir=out / ".cache", only=args.only, workers=args.workers,
+                    limits=limits, progress=not args.quiet)
+    except FileNotFoundError as err:
+        print(err, file=sys.stderr)
+        return 2
+    write_reports(run, out)
+    counts = {}
+    for r in run.results:
+        counts[r.status] = counts.get(r.status, 0) + 1
+    print(f"graded {len(run.results)} submission(s) of {a.name}: "
+          + ", ".join(f"{n} {s}" for s, n in sorted(counts.items()))
+          + f"; see {out / 'gradebook.csv'}, {out / 'feedback'}/ and {out / 'class_report.md'}")
+    return 0
+
+
 def parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="compendium", description=__doc__.splitlines()[0])
     sub = p.add_subparsers(dest="command", required=True)
@@ -51,6 +124,27 @@ def parser() -> argparse.ArgumentParser:
 
     # Further subcommands (codebook, claims, assignment, grade) are added below this line, each with a
     # handler that imports its module lazily.
+    c = sub.add_parser("codebook", help="generate docs/codebook.md from data/datapackage.json")
+    c.add_argument("--check", action="store_true", help="only check that docs/codebook.md is current (exit 1 if not)")
+    c.set_defaults(func=_codebook)
+    asg = sub.add_parser("assignment", help="print an assignment's blank template or its answer key (CSV)")
+    asg.add_argument("action", choices=["template", "key"])
+    asg.add_argument("name", help="assignment, e.g. policy-outputs or actor-roles (data/assignments/NAME.yaml)")
+    asg.add_argument("-o", "--output", metavar="FILE",
+                     help="write FILE instead of printing, plus FILE's stem + .codes.csv and .items.csv")
+    asg.set_defaults(func=_assignment)
+
+    g = sub.add_parser("grade", help="grade a folder of STUDENT_ID.csv / STUDENT_ID.ipynb submissions")
+    g.add_argument("name", help="assignment, e.g. policy-outputs")
+    g.add_argument("submissions", help="folder of submissions")
+    g.add_argument("--out", required=True, help="output folder (gradebook.csv, feedback/, class_report.md, .cache/)")
+    g.add_argument("--only", metavar="STUDENT_ID", help="regrade this student only (the others come from the cache)")
+    g.add_argument("--workers", type=int, default=None, help="notebooks run at once (default: the number of cores)")
+    g.add_argument("--cell-timeout", type=float, default=30.0, help="seconds per notebook cell (default 30)")
+    g.add_argument("--notebook-timeout", type=float, default=120.0, help="seconds per notebook (default 120)")
+    g.add_argument("--memory-mb", type=int, default=2048, help="memory limit per notebook (default 2048)")
+    g.add_argument("--quiet", action="store_true", help="no progress bar")
+    g.set_defaults(func=_grade)
     return p
 
 

@@ -144,7 +144,6 @@ def _execute(notebook: str, root: str) -> dict:
     os.environ[STAGE_ENV] = str(stage)
     os.environ[LOG_ENV] = str(log)
     os.environ["COMPENDIUM_ROOT"] = str(layout.root)
-    os.environ.setdefault("MPLBACKEND", "Agg")
     os.environ.setdefault("PYTHONHASHSEED", "0")
     started = time.perf_counter()
     start_utc = datetime.now(timezone.utc).isoformat(timespec="seconds")

@@ -1,0 +1,104 @@
+"""Benchmarks (``make bench``): the build against its floor, measured in the same run.
+
+The floor of a notebook pipeline is a kernel start: one papermill run of an empty notebook. The
+harness times, on a fresh copy of the tracked files (so the working tree is never touched):
+
+* the floor, median of 3 runs;
+* a clean build (``compendium build --force``, all notebooks);
+* a no-op build (``compendium build`` again, nothing changed: no kernel may start);
+
+then any other ``benchmarks/bench_*.py`` script (each prints Markdown lines), and writes everything
+with the ratios to ``benchmarks/RESULTS.md``. Targets: clean build ≤ 1.5 × (notebooks × floor);
+no-op build < 1 s.
+"""
+
+from __future__ import annotations
+
+import os
+import platform
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import nbformat
+import papermill as pm
+
+ROOT = Path(__file__).resolve().parents[1]
+BIN = Path(sys.executable).parent
+
+
+def floor_seconds(workdir: Path, repeats: int = 3) -> float:
+    empty = workdir / "empty.ipynb"
+    nb = nbformat.v4.new_notebook()
+    nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
+    nbformat.write(nb, empty)
+    times = []
+    for _ in range(repeats):
+        start = time.perf_counter()
+        pm.execute_notebook(str(empty), str(workdir / "empty.out.ipynb"), kernel_name="python3",
+                            progress_bar=False)
+        times.append(time.perf_counter() - start)
+    return statistics.median(times)
+
+
+def copy_tracked(dest: Path) -> None:
+    listed = subprocess.run(["git", "ls-files", "-z"], cwd=ROOT, capture_output=True, check=True)
+    for rel in filter(None, listed.stdout.decode().split("\0")):
+        (dest / rel).parent.mkdir(parents=True, exist_ok=True)
+        shutil.copy2(ROOT / rel, dest / rel)
+
+
+def timed_build(copy: Path, *args: str) -> float:
+    env = {**os.environ, "COMPENDIUM_ROOT": str(copy)}
+    start = time.perf_counter()
+    subprocess.run([str(BIN / "compendium"), "build", *args], cwd=copy, env=env, check=True,
+                   stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    return time.perf_counter() - start
+
+
+def main() -> int:
+    with tempfile.TemporaryDirectory(prefix="compendium-bench-") as tmp:
+        tmp = Path(tmp)
+        copy = tmp / "project"
+        copy_tracked(copy)
+        n = len(list((copy / "notebooks").glob("[0-9][0-9]_*.ipynb")))
+        floor = floor_seconds(tmp)
+        clean = timed_build(copy, "--force")
+        noop = timed_build(copy)
+    budget = 1.5 * n * floor
+    lines = [
+        "# Benchmark results",
+        "",
+        "Written by `make bench` (benchmarks/run.py); every figure below comes from one run on the machine named.",
+        "",
+        f"- machine: {platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}",
+        f"- notebooks: {n}",
+        "",
+        "## Build against the floor",
+        "",
+        "| measure | seconds | ratio | target |",
+        "|---|---|---|---|",
+        f"| floor: papermill run of an empty notebook (median of 3) | {floor:.2f} | 1.00 × floor | — |",
+        f"| clean build, all {n} notebooks (`compendium build --force`) | {clean:.2f} | "
+        f"{clean / floor:.2f} × floor = {clean / (n * floor):.2f} × (notebooks × floor) | ≤ 1.5 × (notebooks × floor) = {budget:.2f} s |",
+        f"| no-op build (nothing changed, no kernel started) | {noop:.3f} | {noop / floor:.3f} × floor | < 1 s |",
+        "",
+    ]
+    for script in sorted(Path(__file__).parent.glob("bench_*.py")):
+        out = subprocess.run([sys.executable, str(script)], cwd=ROOT, capture_output=True, text=True)
+        lines += [f"## {script.stem}", ""]
+        lines += out.stdout.strip().splitlines() if out.returncode == 0 else [
+            f"FAILED (exit {out.returncode}): {out.stderr.strip().splitlines()[-1:]}"]
+        lines.append("")
+    text = "\n".join(lines) + "\n"
+    (Path(__file__).parent / "RESULTS.md").write_text(text, encoding="utf-8")
+    print(text)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,517 @@
+"""Load and validate the hand-coded data of ``data/raw/coded/`` against ``data/datapackage.json``.
+
+The data package is the contract: it lists every CSV (and the two paper texts), their columns, types,
+allowed categories, keys and links. This module checks the files against it and explains every problem
+in one line a coder can act on, e.g.::
+
+    raw/coded/actors.csv line 7, column 'kind': 'ministery' is not an allowed value; expected one of: person, ...
+
+Two public functions:
+
+* :func:`validate_dir` -- every problem, one human line each (empty list: all good). Never raises for bad
+  data; ``compendium validate [DIR]`` prints its result.
+* :func:`load` -- the validated tables as typed pandas DataFrames (integers ``Int64``, booleans ``bool``,
+  ``;``-lists as Python lists, empty text as ``""``), keyed by resource name with ``-`` turned into ``_``
+  (``actors``, ``policy_outputs``, ``reference_tabel_2`` ...). Raises :class:`CodingError` with
+  ``.problems`` if anything is wrong.
+
+How the checks are split:
+
+1. *File checks* (here): the file exists, is not empty, is UTF-8 without a BOM, uses commas, and its
+   header names exactly the columns of the schema. A file failing these is not read further (its rows
+   would only produce noise) and links *into* it are not checked.
+2. *Cell checks*: every row has one cell per column; every cell is read by a
+   `frictionless <https://framework.frictionlessdata.io>`_ ``Field`` built from the schema (types,
+   ``required``, ``enum``, ``pattern``, ``minimum``/``maximum``), whose notes are rewritten into the
+   one-line form above; the primary key is unique. (Fields are built directly and fed the cells parsed
+   here, so that the CSV line numbers are exact and frictionless' descriptor validation -- which imports
+   jsonschema and costs ~2.5 s -- is not paid on every run. ``frictionless validate
+   data/datapackage.json`` checks the package as a whole, foreign keys included; a test runs it.)
+3. *Cross checks* (here): foreign keys -- including ids inside ``;``-lists, declared by the custom field
+   property ``x-references`` -- real calendar dates, ``date_end`` not before ``date_start``, each quote
+   found verbatim in its paper on the stated page and section, and the paper texts' sha256 against the
+   package's ``hash``.
+
+Files whose name starts with ``_`` (e.g. ``_staging_segments_outputs.csv``) are work in progress and
+ignored.
+"""
+
+from __future__ import annotations
+
+import calendar
+import csv
+import hashlib
+import io
+import json
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from compendium.paths import data_dir as _default_data_dir
+
+PACKAGE_FILE = "datapackage.json"
+CODED_DIR = "raw/coded"
+_PARTIAL_DATE = re.compile(r"^(\d{4})(?:-(\d{2})(?:-(\d{2}))?)?$")
+# What a pattern means, in words, for the messages (keyed by the pattern in datapackage.json).
+_PATTERN_HINTS = {
+    r"^[a-z0-9]+(-[a-z0-9]+)*$": "a lower-case slug of letters, digits and single hyphens, e.g. 'ridwan-kamil'",
+    r"^[ab]-[a-z0-9]+(-[a-z0-9]+)*$": "a segment id: 'a-' (paper A) or 'b-' (paper B) and a lower-case slug, e.g. 'a-actor-ranking'",
+    r"^[a-z0-9]+(-[a-z0-9]+)*(;[a-z0-9]+(-[a-z0-9]+)*)*$": "ids separated by ';' without spaces, e.g. 'bandung-city;ksp'",
+    r"^[^;\s]([^;]*[^;\s])?(;[^;\s]([^;]*[^;\s])?)*$": "names separated by ';' with no spaces around ';' and no empty items",
+    r"^[0-9]{4}(-(0[1-9]|1[0-2])(-(0[1-9]|[12][0-9]|3[01]))?)?$": "an ISO 8601 date, possibly partial: YYYY, YYYY-MM or YYYY-MM-DD",
+}
+_TYPE_HINTS = {"integer": "a whole number", "boolean": "true or false", "number": "a number",
+               "date": "a date YYYY-MM-DD"}
+
+
+class CodingError(Exception):
+    """The coded data is not valid; ``.problems`` holds one human-readable line per problem."""
+
+    def __init__(self, problems: list[str]):
+        self.problems = list(problems)
+        shown = "\n".join(self.problems[:20])
+        more = f"\n... and {len(self.problems) - 20} more" if len(self.problems) > 20 else ""
+        super().__init__(f"{len(self.problems)} problem(s) in the coded data:\n{shown}{more}")
+
+
+@dataclass
+class _Table:
+    """One CSV as read by the file checks: its schema, header and rows (cells as strings)."""
+
+    path: str  # relative to the data folder, as in datapackage.json
+    descriptor: dict
+    header: list[str] = field(default_factory=list)
+    rows: list[list[str]] = field(default_factory=list)
+    lines: list[int] = field(default_factory=list)  # CSV line on which each row starts
+    usable: bool = False  # passed the file checks
+
+    @property
+    def fields(self) -> list[dict]:
+        return self.descriptor.get("schema", {}).get("fields", [])
+
+    def records(self):
+        """(line, {column: cell}) for every row with the header's width."""
+        for line, row in zip(self.lines, self.rows):
+            if len(row) == len(self.header):
+                yield line, dict(zip(self.header, row))
+
+
+# --------------------------------------------------------------------------------------- public API
+def validate_dir(data_dir: Path | str | None = None) -> list[str]:
+    """Every problem in the coded data under ``data_dir`` (default: the project's ``data/``).
+
+    Returns one line per problem naming the file, CSV line, column, offending value and what was
+    expected; an empty list means the data is valid. Never raises for bad data.
+    """
+    problems, _ = _check(Path(data_dir) if data_dir else _default_data_dir())
+    return problems
+
+
+def load(data_dir: Path | str | None = None) -> dict:
+    """The validated tables as typed DataFrames, keyed by resource name (``-`` → ``_``).
+
+    Raises :class:`CodingError` (with ``.problems``) if :func:`validate_dir` finds anything.
+    """
+    import pandas as pd
+
+    problems, tables = _check(Path(data_dir) if data_dir else _default_data_dir())
+    if problems:
+        raise CodingError(problems)
+    frames = {}
+    for name, table in tables.items():
+        columns = {}
+        for f in table.fields:
+            cells = [dict(zip(table.header, row))[f["name"]] for row in table.rows]
+            columns[f["name"]] = _typed_column(f, cells, pd)
+        frames[name.replace("-", "_")] = pd.DataFrame(columns, columns=[f["name"] for f in table.fields])
+    return frames
+
+
+def _typed_column(f: dict, cells: list[str], pd):
+    if f.get("x-list"):
+        sep = f["x-list"].get("separator", ";")
+        return pd.Series([c.split(sep) if c else [] for c in cells], dtype=object)
+    if f.get("type") == "integer":
+        return pd.array([int(c) if c else None for c in cells], dtype="Int64")
+    if f.get("type") == "boolean":
+        return pd.Series([c in f.get("trueValues", ["true"]) for c in cells], dtype=bool)
+    return pd.Series(cells, dtype=object)
+
+
+# ----------------------------------------------------------------------------------------- driver
+def _check(folder: Path) -> tuple[list[str], dict[str, _Table]]:
+    """Run every check; return (problems, usable tables by resource name)."""
+    problems: list[str] = []
+    package = _read_package(folder, problems)
+    if package is None:
+        return problems, {}
+    tables: dict[str, _Table] = {}
+    for res in package.get("resources", []):
+        path = res.get("path", "")
+        try:
+            if "schema" in res:
+                tables[res["name"]] = _read_table(folder, path, res, problems)
+            else:
+                _check_hash(folder, path, res, problems)
+        except Exception as err:  # never a bare traceback: say which file could not be checked
+            problems.append(f"{path}: could not be checked ({type(err).__name__}: {err})")
+    _check_undeclared(folder, package, problems)
+    for check in (_check_cells, _check_foreign_keys, _check_dates, _check_quotes, _check_rules):
+        try:
+            check(folder, tables, problems)
+        except Exception as err:
+            problems.append(f"{check.__name__[7:]} check could not run ({type(err).__name__}: {err})")
+    return problems, {n: t for n, t in tables.items() if t.usable}
+
+
+def _read_package(folder: Path, problems: list[str]) -> dict | None:
+    path = folder / PACKAGE_FILE
+    if not path.is_file():
+        problems.append(f"{PACKAGE_FILE}: not found in {folder}; expected the data package that describes the coded files")
+        return None
+    try:
+        return json.loads(path.read_text(encoding="utf-8"))
+    except UnicodeDecodeError as err:
+        problems.append(f"{PACKAGE_FILE}: not UTF-8 ({err}); expected a UTF-8 JSON file")
+    except json.JSONDecodeError as err:
+        problems.append(f"{PACKAGE_FILE} line {err.lineno}, column {err.colno}: {err.msg}; expected valid JSON")
+    return None
+
+
+def _check_hash(folder: Path, path: str, res: dict, problems: list[str]) -> None:
+    """A non-tabular resource (a paper text): it exists and its sha256 is the package's ``hash``."""
+    file = folder / path
+    if not file.is_file():
+        problems.append(f"{path}: file not found; expected the paper text described by resource '{res.get('name')}'")
+        return
+    expected = res.get("hash", "")
+    if expected:
+        algo, _, digest = expected.rpartition(":")
+        actual = hashlib.new(algo or "md5", file.read_bytes()).hexdigest()
+        if actual != digest:
+            problems.append(f"{path}: {algo or 'md5'} is {actual} but datapackage.json records {digest}; "
+                            "expected the paper text unchanged (never edit data/raw/papers)")
+
+
+def _check_undeclared(folder: Path, package: dict, problems: list[str]) -> None:
+    declared = {r.get("path") for r in package.get("resources", [])}
+    coded = folder / CODED_DIR
+    if coded.is_dir():
+        for file in sorted(coded.glob("*.csv")):
+            rel = f"{CODED_DIR}/{file.name}"
+            if not file.name.startswith("_") and rel not in declared:
+                problems.append(f"{rel}: not described in datapackage.json; expected only the package's files "
+                                "(prefix work-in-progress files with '_')")
+
+
+# ------------------------------------------------------------------------------------- file checks
+def _read_table(folder: Path, path: str, res: dict, problems: list[str]) -> _Table:
+    """File checks: exists, not empty, UTF-8 without BOM, commas, the schema's columns in order."""
+    table = _Table(path=path, descriptor=res)
+    names = [f["name"] for f in table.fields]
+    expected_cols = ", ".join(names)
+    file = folder / path
+    if not file.is_file():
+        problems.append(f"{path}: file not found; expected a CSV with the columns: {expected_cols}")
+        return table
+    raw = file.read_bytes()
+    if not raw.strip():
+        problems.append(f"{path} line 1: the file is empty; expected a header row with the columns: {expected_cols}")
+        return table
+    if raw.startswith(b"\xef\xbb\xbf"):
+        first = raw[3:].split(b",", 1)[0].decode("utf-8", "replace").strip()
+        problems.append(f"{path} line 1, column '{first}': the file starts with a byte-order mark (BOM) before "
+                        f"'{first}'; expected UTF-8 without BOM (re-save as plain UTF-8)")
+        return table
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as err:
+        problems.append(_encoding_problem(path, raw, err, names))
+        return table
+    if "\r" in text:
+        problems.append(f"{path} line {text[: text.index(chr(13))].count(chr(10)) + 1}: Windows/Mac line ends "
+                        "('\\r'); expected '\\n' line ends")
+    reader = csv.reader(io.StringIO(text, newline=""))
+    try:
+        rows, lines, prev = [], [], 0
+        for row in reader:
+            rows.append(row)
+            lines.append(prev + 1)
+            prev = reader.line_num
+    except csv.Error as err:
+        problems.append(f"{path} line {reader.line_num}: cannot be parsed as CSV ({err}); expected "
+                        "comma-separated cells, '\"'-quoted where needed")
+        return table
+    header, table.rows, table.lines = rows[0], rows[1:], lines[1:]
+    table.header = header
+    if _header_ok(path, header, names, problems):
+        table.usable = True
+    return table
+
+
+def _encoding_problem(path: str, raw: bytes, err: UnicodeDecodeError, names: list[str]) -> str:
+    line_no = raw[: err.start].count(b"\n") + 1
+    line = raw.split(b"\n")[line_no - 1].decode("utf-8", "backslashreplace")
+    column, value = "?", line
+    try:
+        cells = next(csv.reader([line]))
+        for i, cell in enumerate(cells):
+            if "\\x" in cell:
+                column, value = (names[i] if i < len(names) else str(i + 1)), cell
+                break
+    except (csv.Error, StopIteration):
+        pass
+    bad = raw[err.start : err.end].hex(" ")
+    return (f"{path} line {line_no}, column '{column}': '{value}' contains bytes that are not UTF-8 "
+            f"(0x{bad}); expected UTF-8 text (re-save the file as UTF-8)")
+
+
+def _header_ok(path: str, header: list[str], names: list[str], problems: list[str]) -> bool:
+    if header == names:
+        return True
+    expected = ", ".join(names)
+    if len(header) == 1 and len(names) > 1:
+        for sep, label in ((";", "semicolon"), ("\t", "tab"), ("|", "pipe")):
+            if sep in header[0]:
+                problems.append(f"{path} line 1, column 1: '{_short(header[0])}' is {label}-separated; expected "
+                                f"comma-separated columns: {expected}")
+                return False
+    before = len(problems)
+    for i, col in enumerate(header):
+        if col not in names:
+            problems.append(f"{path} line 1, column '{col}': '{col}' (position {i + 1}) is not a column of this table; "
+                            f"expected only the columns: {expected}")
+    for col in names:
+        if col not in header:
+            problems.append(f"{path} line 1, column '{col}': missing column '{col}'; expected the columns: {expected}")
+    for col in {c for c in header if header.count(c) > 1}:
+        problems.append(f"{path} line 1, column '{col}': '{col}' appears {header.count(col)} times; expected it once")
+    if len(problems) == before:
+        problems.append(f"{path} line 1: columns in the order '{', '.join(header)}'; expected the order: {expected}")
+    return False
+
+
+# ------------------------------------------------------------------------------------- cell checks
+_FIELD_CLASSES = {"string": "StringField", "integer": "IntegerField", "boolean": "BooleanField",
+                  "number": "NumberField", "date": "DateField"}
+_NOTE_ORDER = ("type", "required", "enum", "pattern", "minimum", "maximum")
+
+
+def _frictionless_field(f: dict):
+    """A frictionless Field for a schema field, built directly (so no slow descriptor validation)."""
+    from frictionless import fields
+
+    cls = getattr(fields, _FIELD_CLASSES.get(f.get("type", "string"), "AnyField"))
+    options = {"name": f["name"], "constraints": dict(f.get("constraints", {}))}
+    if f.get("type") == "boolean":
+        options["true_values"] = f.get("trueValues", ["true", "True", "TRUE", "1"])
+        options["false_values"] = f.get("falseValues", ["false", "False", "FALSE", "0"])
+    return cls(**options)
+
+
+def _check_cells(folder: Path, tables: dict[str, _Table], problems: list[str]) -> None:
+    """Row width, then every cell's type and constraints (read by frictionless), then the primary key."""
+    for t in tables.values():
+        if not t.usable:
+            continue
+        readers = [(f, _frictionless_field(f)) for f in t.fields]
+        width = len(t.header)
+        for line, row in zip(t.lines, t.rows):
+            if not row:
+                problems.append(f"{t.path} line {line}: the row is blank; expected a data row (delete the empty line)")
+            elif len(row) != width:
+                problems.append(f"{t.path} line {line}, column '{t.header[min(len(row), width) - 1]}': the row has "
+                                f"{len(row)} cells; expected {width} (one per column: {', '.join(t.header)}) -- "
+                                "look for an unquoted comma or a missing cell")
+            else:
+                for (f, reader), cell in zip(readers, row):
+                    _value, notes = reader.read_cell(cell)
+                    if notes:
+                        problems.append(_cell_line(t.path, line, f, cell, notes))
+        _check_primary_key(t, problems)
+
+
+def _cell_line(path: str, line: int, f: dict, cell: str, notes: dict) -> str:
+    """Turn frictionless' notes on one cell (e.g. ``{'enum': 'constraint "enum" is ...'}``) into one line."""
+    where = f"{path} line {line}, column '{f['name']}'"
+    name = next((n for n in _NOTE_ORDER if n in notes), next(iter(notes)))
+    c = f.get("constraints", {})
+    if name == "type":
+        hint = _TYPE_HINTS.get(f.get("type"), f.get("type"))
+        if f.get("type") == "boolean":
+            hint = " or ".join(f.get("trueValues", ["true"]) + f.get("falseValues", ["false"]))
+        return f"{where}: '{cell}' is not {hint}; expected {hint}"
+    if name == "required":
+        return f"{where}: '' is empty but a value is required; expected {_expect(f)}"
+    if name == "enum":
+        return f"{where}: '{cell}' is not an allowed value; expected one of: {', '.join(map(str, c['enum']))}"
+    if name == "pattern":
+        return f"{where}: '{cell}' has the wrong form; expected {_PATTERN_HINTS.get(c['pattern'], 'a match for ' + c['pattern'])}"
+    if name in ("minimum", "maximum"):
+        return f"{where}: '{cell}' is out of range; expected {_range(c)}"
+    return f"{where}: '{cell}' breaks the constraint '{name}' ({notes[name]}); expected {c.get(name)}"
+
+
+def _check_primary_key(t: _Table, problems: list[str]) -> None:
+    pk = t.descriptor["schema"].get("primaryKey", [])
+    if isinstance(pk, str):
+        pk = [pk]
+    seen: dict[tuple, int] = {}
+    for line, rec in t.records():
+        key = tuple(rec.get(k, "") for k in pk)
+        if not pk or not all(key):
+            continue  # an empty id is reported as a missing required value
+        if key in seen:
+            label = "+".join(pk)
+            problems.append(f"{t.path} line {line}, column '{label}': '{';'.join(key)}' is a duplicate id (first used "
+                            f"on line {seen[key]}); expected every {label} to be unique")
+        else:
+            seen[key] = line
+
+
+def _expect(f: dict) -> str:
+    c = f.get("constraints", {})
+    if "enum" in c:
+        return "one of: " + ", ".join(map(str, c["enum"]))
+    if "pattern" in c:
+        return _PATTERN_HINTS.get(c["pattern"], "a match for " + c["pattern"])
+    if f.get("type") == "integer":
+        return _range(c) if ("minimum" in c or "maximum" in c) else "a whole number"
+    return f"a value ({f.get('description', f['name']).rstrip('.')})"
+
+
+def _range(c: dict) -> str:
+    if "minimum" in c and "maximum" in c:
+        return f"a whole number from {c['minimum']} to {c['maximum']}"
+    if "minimum" in c:
+        return f"a whole number of at least {c['minimum']}"
+    return f"a whole number of at most {c['maximum']}"
+
+
+def _short(s: str, n: int = 60) -> str:
+    return s if len(s) <= n else s[: n - 1] + "…"
+
+
+# ------------------------------------------------------------------------------------ cross checks
+def _check_foreign_keys(folder: Path, tables: dict[str, _Table], problems: list[str]) -> None:
+    """Every id that points into another table exists there (single ids and ids inside ';'-lists)."""
+    by_name = tables
+    for t in tables.values():
+        if not t.usable:
+            continue
+        links = [(fk["fields"][0], fk["reference"], None) for fk in t.descriptor["schema"].get("foreignKeys", [])]
+        links += [(f["name"], {"resource": f["x-references"]["resource"], "fields": [f["x-references"]["field"]]},
+                   f.get("x-list", {}).get("separator", ";")) for f in t.fields if "x-references" in f]
+        for column, ref, sep in links:
+            target = by_name.get(ref["resource"]) if ref.get("resource") else t
+            if target is None or not target.usable:
+                continue  # the target file has its own problem already
+            key = ref["fields"][0]
+            known = {rec[key] for _, rec in target.records()}
+            for line, rec in t.records():
+                cell = rec.get(column, "")
+                for item in (cell.split(sep) if sep else [cell]):
+                    if item and item not in known:
+                        inside = f" (in '{cell}')" if sep and item != cell else ""
+                        problems.append(f"{t.path} line {line}, column '{column}': '{item}'{inside} is not a known "
+                                        f"id; expected an existing {key} (see {target.path})")
+
+
+def _date_bounds(value: str):
+    """(earliest, latest) day a partial ISO date stands for, or None if it is not a real date."""
+    m = _PARTIAL_DATE.match(value)
+    if not m:
+        return None
+    y, mo, d = int(m.group(1)), m.group(2), m.group(3)
+    if mo is None:
+        return (y, 1, 1), (y, 12, 31)
+    mo = int(mo)
+    if not 1 <= mo <= 12:
+        return None
+    last = calendar.monthrange(y, mo)[1]
+    if d is None:
+        return (y, mo, 1), (y, mo, last)
+    if not 1 <= int(d) <= last:
+        return None
+    return (y, mo, int(d)), (y, mo, int(d))
+
+
+def _check_dates(folder: Path, tables: dict[str, _Table], problems: list[str]) -> None:
+    """Partial ISO dates are real calendar dates, and a range's end is not before its start."""
+    for t in tables.values():
+        if not t.usable:
+            continue
+        date_cols = [f["name"] for f in t.fields if f.get("x-format") == "partial-iso-date"]
+        for line, rec in t.records():
+            bounds = {}
+            for col in date_cols:
+                value = rec[col]
+                if not value or not _PARTIAL_DATE.match(value):
+                    continue  # empty, or a wrong form frictionless already reported
+                bounds[col] = _date_bounds(value)
+                if bounds[col] is None:
+                    problems.append(f"{t.path} line {line}, column '{col}': '{value}' is not a real calendar date; "
+                                    "expected an existing date YYYY, YYYY-MM or YYYY-MM-DD")
+            start, end = bounds.get("date_start"), bounds.get("date_end")
+            if start and end and end[1] < start[0]:
+                problems.append(f"{t.path} line {line}, column 'date_end': '{rec['date_end']}' is before date_start "
+                                f"'{rec['date_start']}'; expected a date_end on or after date_start")
+
+
+def _check_quotes(folder: Path, tables: dict[str, _Table], problems: list[str]) -> None:
+    """Each quote of segments.csv stands verbatim in its paper, on the stated page and in the stated section."""
+    from compendium.sources import PAPER_FILES, paper
+
+    seg = tables.get("segments")
+    if seg is None or not seg.usable:
+        return
+    papers_dir = folder / "raw" / "papers"
+    loaded = {}
+    for key in PAPER_FILES:
+        try:
+            loaded[key] = paper(key, papers_dir)
+        except Exception as err:
+            problems.append(f"raw/papers/{PAPER_FILES[key]}: cannot be read for the quote check "
+                            f"({type(err).__name__}: {err}); expected the unchanged paper text")
+    for line, rec in seg.records():
+        where = f"{seg.path} line {line}"
+        key, quote = rec["paper"], rec["quote"]
+        if key not in loaded or not quote:
+            continue  # unknown paper / empty quote: reported by the cell checks
+        matches = loaded[key].find(quote)
+        if not matches:
+            problems.append(f"{where}, column 'quote': '{_short(quote, 80)}' is not found verbatim in paper {key}; "
+                            "expected the paper's exact words (only whitespace and markup may differ)")
+            continue
+        pages = sorted({m.page for m in matches if m.page is not None})
+        page = rec["page"]
+        if key == "A" and page and page not in {str(p) for p in pages}:
+            problems.append(f"{where}, column 'page': '{page}' is not where the quote starts; expected "
+                            f"{' or '.join(map(str, pages))} (segment {rec['segment_id']})")
+        sections = sorted({m.section for m in matches})
+        if rec["section"] and rec["section"] not in sections:
+            problems.append(f"{where}, column 'section': '{rec['section']}' is not where the quote stands; expected "
+                            f"{' or '.join(sections)} (segment {rec['segment_id']})")
+
+
+def _check_rules(folder: Path, tables: dict[str, _Table], problems: list[str]) -> None:
+    """Rules of docs/coding-scheme.md that a schema cannot express."""
+    seg = tables.get("segments")
+    if seg is not None and seg.usable:
+        for line, rec in seg.records():
+            key, sid, page = rec["paper"], rec["segment_id"], rec["page"]
+            if key in ("A", "B") and sid[:2] in ("a-", "b-") and sid[0] != key.lower():
+                problems.append(f"{seg.path} line {line}, column 'segment_id': '{sid}' is a paper-{sid[0].upper()} id "
+                                f"on a paper-{key} row; expected the prefix '{key.lower()}-'")
+            if key == "A" and not page:
+                problems.append(f"{seg.path} line {line}, column 'page': '' is empty; expected the page (569-577) "
+                                "on which the paper-A quote starts")
+            if key == "B" and page:
+                problems.append(f"{seg.path} line {line}, column 'page': '{page}' given for paper B; expected "
+                                "an empty page (paper B has no page numbers)")
+    actors = tables.get("actors")
+    if actors is not None and actors.usable:
+        for line, rec in actors.records():
+            if rec["role_basis"] == "inferred" and not rec["reconstruction"].strip():
+                problems.append(f"{actors.path} line {line}, column 'reconstruction': '' is empty although role_basis "
+                                f"is 'inferred'; expected one sentence saying why the role '{rec['role']}' was inferred")

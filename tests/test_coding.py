@@ -1,0 +1,350 @@
+"""Tests of compendium.coding: the shipped coded data is valid, and every way of breaking it is explained.
+
+Each malformed-data test copies data/ into pytest's tmp_path, breaks exactly one thing, and checks that
+both ``validate_dir`` and ``compendium validate DIR`` report a *new* line (one not already reported for the
+shipped data) naming the file, the CSV line, the column, the offending value and what was expected.
+"""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import io
+import json
+import shutil
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from compendium import cli
+from compendium.coding import CodingError, load, validate_dir
+from compendium.paths import data_dir
+from compendium.sources import PAPER_FILES, paper
+
+DATA = data_dir()
+ACTORS, TIES, EVENTS = "raw/coded/actors.csv", "raw/coded/ties.csv", "raw/coded/events.csv"
+SEGMENTS, OUTPUTS, CONDITIONS = "raw/coded/segments.csv", "raw/coded/policy_outputs.csv", "raw/coded/conditions.csv"
+
+
+# ------------------------------------------------------------------------------------------ helpers
+@pytest.fixture(scope="module")
+def baseline() -> set[str]:
+    """Problems of the shipped data (empty once the coding is complete)."""
+    return set(validate_dir(DATA))
+
+
+@pytest.fixture
+def copy(tmp_path) -> Path:
+    """A writable copy of data/."""
+    target = tmp_path / "data"
+    shutil.copytree(DATA, target)
+    for f in target.rglob("*"):
+        f.chmod(0o755 if f.is_dir() else 0o644)
+    return target
+
+
+def read_rows(path: Path) -> list[list[str]]:
+    with open(path, encoding="utf-8", newline="") as fh:
+        return list(csv.reader(fh))
+
+
+def write_rows(path: Path, rows: list[list[str]], delimiter: str = ",") -> None:
+    buf = io.StringIO()
+    csv.writer(buf, delimiter=delimiter, lineterminator="\n").writerows(rows)
+    path.write_text(buf.getvalue(), encoding="utf-8")
+
+
+def set_cell(folder: Path, rel: str, line: int, column: str, value: str) -> str:
+    """Set one cell (``line`` counts the header as 1; rows have no embedded newlines); return the old value."""
+    rows = read_rows(folder / rel)
+    col = rows[0].index(column)
+    old, rows[line - 1][col] = rows[line - 1][col], value
+    write_rows(folder / rel, rows)
+    return old
+
+
+def first_line(folder: Path, rel: str, predicate) -> int:
+    """CSV line of the first data row (as a dict) that satisfies ``predicate``."""
+    rows = read_rows(folder / rel)
+    for i, row in enumerate(rows[1:], start=2):
+        if predicate(dict(zip(rows[0], row))):
+            return i
+    raise AssertionError(f"no row of {rel} fits the test's needs")
+
+
+def assert_reported(folder: Path, baseline: set[str], capsys, *fragments: str) -> str:
+    """Some problem not in the baseline contains every fragment, via the API and via the CLI."""
+    new = [p for p in validate_dir(folder) if p not in baseline]
+    hits = [p for p in new if all(f in p for f in fragments)]
+    assert hits, f"no new problem contains {fragments}; new problems were:\n" + "\n".join(new)
+    capsys.readouterr()
+    assert cli.main(["validate", str(folder)]) == 1
+    out = capsys.readouterr().out
+    assert hits[0] in out.splitlines()
+    return hits[0]
+
+
+# ------------------------------------------------------------------------------- the shipped data
+def test_shipped_data_is_valid():
+    problems = validate_dir(DATA)
+    assert problems == [], "\n".join(problems)
+
+
+def test_cli_says_ok_on_shipped_data(capsys):
+    assert cli.main(["validate", str(DATA)]) == 0
+    assert "ok" in capsys.readouterr().out
+
+
+def test_load_returns_typed_tables():
+    tables = load(DATA)
+    assert {"segments", "actors", "ties", "events", "policy_outputs", "principles", "stages", "conditions"} <= set(tables)
+    assert str(tables["segments"]["page"].dtype) == "Int64"
+    assert tables["ties"]["directed"].dtype == bool
+    assert all(isinstance(v, list) for v in tables["events"]["actors"])
+    assert set(tables["actors"].columns) >= {"actor_id", "kind", "role"}
+
+
+def test_every_quote_is_verbatim_on_its_page_and_section():
+    rows = read_rows(DATA / SEGMENTS)
+    bad = []
+    for line, row in enumerate(rows[1:], start=2):
+        rec = dict(zip(rows[0], row))
+        matches = paper(rec["paper"]).find(rec["quote"])
+        if not matches:
+            bad.append(f"line {line}: quote not found")
+            continue
+        if rec["paper"] == "A" and rec["page"] not in {str(m.page) for m in matches}:
+            bad.append(f"line {line}: page {rec['page']} but quote on {[m.page for m in matches]}")
+        if rec["section"] not in {m.section for m in matches}:
+            bad.append(f"line {line}: section {rec['section']} but quote in {[m.section for m in matches]}")
+    assert rows[1:], "segments.csv has no rows"
+    assert not bad, "\n".join(bad)
+
+
+def test_papers_are_byte_identical_to_the_package_hashes():
+    pkg = json.loads((DATA / "datapackage.json").read_text(encoding="utf-8"))
+    texts = [r for r in pkg["resources"] if r["path"].startswith("raw/papers/")]
+    assert {Path(r["path"]).name for r in texts} == set(PAPER_FILES.values())
+    for r in texts:
+        assert r["hash"] == "sha256:" + hashlib.sha256((DATA / r["path"]).read_bytes()).hexdigest(), r["path"]
+        assert r["bytes"] == (DATA / r["path"]).stat().st_size
+
+
+def frictionless_cli(package: Path) -> dict:
+    exe = Path(sys.executable).parent / "frictionless"
+    run = subprocess.run([str(exe), "validate", "--json", str(package)], capture_output=True, text=True,
+                         cwd=package.parent, timeout=300)
+    report = json.loads(run.stdout)
+    report["returncode"] = run.returncode
+    return report
+
+
+def test_official_frictionless_validate_passes():
+    report = frictionless_cli(DATA / "datapackage.json")
+    errors = [e.get("message") for task in report.get("tasks", []) for e in task.get("errors", [])]
+    assert report["valid"] and report["returncode"] == 0, errors + [e.get("message") for e in report["errors"]]
+    assert len(report["tasks"]) == 14
+
+
+def test_official_frictionless_validate_catches_a_dangling_foreign_key_and_a_changed_paper(copy):
+    set_cell(copy, TIES, 2, "source", "no-such-actor")
+    (copy / "raw/papers" / PAPER_FILES["B"]).write_bytes((DATA / "raw/papers" / PAPER_FILES["B"]).read_bytes() + b"x")
+    report = frictionless_cli(copy / "datapackage.json")
+    types = {e["type"] for task in report["tasks"] for e in task["errors"]}
+    assert not report["valid"] and {"foreign-key", "hash-count"} <= types, types
+
+
+def test_validate_dir_is_fast():
+    validate_dir(DATA)  # imports and paper parsing once
+    start = time.perf_counter()
+    validate_dir(DATA)
+    assert time.perf_counter() - start < 2.0
+
+
+# ---------------------------------------------------------------------------------- malformed copies
+def test_unknown_category(copy, baseline, capsys):
+    set_cell(copy, ACTORS, 2, "kind", "ministery")
+    assert_reported(copy, baseline, capsys, f"{ACTORS} line 2, column 'kind': 'ministery' is not an allowed value",
+                    "expected one of: person, city-government, city-agency")
+
+
+@pytest.mark.parametrize("rel, column", [(TIES, "source"), (TIES, "target"), (ACTORS, "segment_id"),
+                                         (CONDITIONS, "target_segment_id")])
+def test_dangling_id(copy, baseline, capsys, rel, column):
+    bad = "a-no-such-thing" if "segment" in column else "no-such-actor"
+    set_cell(copy, rel, 2, column, bad)
+    key, target = ("segment_id", SEGMENTS) if "segment" in column else ("actor_id", ACTORS)
+    assert_reported(copy, baseline, capsys, f"{rel} line 2, column '{column}': '{bad}' is not a known id",
+                    f"expected an existing {key} (see {target})")
+
+
+@pytest.mark.parametrize("rel", [EVENTS, OUTPUTS])
+def test_dangling_id_inside_a_list(copy, baseline, capsys, rel):
+    line = first_line(copy, rel, lambda r: r["actors"] != "")
+    rows = read_rows(copy / rel)
+    old = rows[line - 1][rows[0].index("actors")]
+    set_cell(copy, rel, line, "actors", old + ";ghost-actor")
+    assert_reported(copy, baseline, capsys, f"{rel} line {line}, column 'actors': 'ghost-actor' (in '{old};ghost-actor')",
+                    f"expected an existing actor_id (see {ACTORS})")
+
+
+def test_duplicate_id(copy, baseline, capsys):
+    first = read_rows(copy / ACTORS)[1][0]
+    set_cell(copy, ACTORS, 3, "actor_id", first)
+    assert_reported(copy, baseline, capsys, f"{ACTORS} line 3, column 'actor_id': '{first}' is a duplicate id",
+                    "first used on line 2", "expected every actor_id to be unique")
+
+
+def test_missing_required_value(copy, baseline, capsys):
+    set_cell(copy, ACTORS, 2, "name_en", "")
+    assert_reported(copy, baseline, capsys, f"{ACTORS} line 2, column 'name_en': '' is empty but a value is required",
+                    "expected")
+
+
+def test_quote_not_found_in_its_paper(copy, baseline, capsys):
+    old = set_cell(copy, SEGMENTS, 2, "quote", "Kota Bandung menjadi ibu kota negara XYZZY")
+    assert old
+    assert_reported(copy, baseline, capsys, f"{SEGMENTS} line 2, column 'quote': 'Kota Bandung menjadi ibu kota negara XYZZY'",
+                    "is not found verbatim in paper", "expected the paper's exact words")
+
+
+def test_page_that_does_not_match_the_quote(copy, baseline, capsys):
+    line = first_line(copy, SEGMENTS, lambda r: r["paper"] == "A" and r["page"])
+    rows = read_rows(copy / SEGMENTS)
+    true_page = rows[line - 1][rows[0].index("page")]
+    wrong = "577" if true_page != "577" else "569"
+    set_cell(copy, SEGMENTS, line, "page", wrong)
+    assert_reported(copy, baseline, capsys, f"{SEGMENTS} line {line}, column 'page': '{wrong}' is not where the quote starts",
+                    f"expected {true_page}")
+
+
+def test_section_that_does_not_match_the_quote(copy, baseline, capsys):
+    line = first_line(copy, SEGMENTS, lambda r: r["section"] != "conclusion")
+    true_section = set_cell(copy, SEGMENTS, line, "section", "conclusion")
+    assert_reported(copy, baseline, capsys, f"{SEGMENTS} line {line}, column 'section': 'conclusion' is not where the quote stands",
+                    f"expected {true_section}")
+
+
+def test_page_out_of_range(copy, baseline, capsys):
+    line = first_line(copy, SEGMENTS, lambda r: r["paper"] == "A")
+    set_cell(copy, SEGMENTS, line, "page", "580")
+    assert_reported(copy, baseline, capsys, f"{SEGMENTS} line {line}, column 'page': '580' is out of range",
+                    "expected a whole number from 569 to 577")
+
+
+def test_wrong_type(copy, baseline, capsys):
+    set_cell(copy, TIES, 2, "directed", "yes")
+    assert_reported(copy, baseline, capsys, f"{TIES} line 2, column 'directed': 'yes' is not true or false",
+                    "expected true or false")
+
+
+def test_impossible_date(copy, baseline, capsys):
+    set_cell(copy, TIES, 2, "date_end", "")
+    set_cell(copy, TIES, 2, "date_start", "2018-02-30")
+    assert_reported(copy, baseline, capsys, f"{TIES} line 2, column 'date_start': '2018-02-30' is not a real calendar date",
+                    "expected an existing date")
+
+
+def test_malformed_date(copy, baseline, capsys):
+    set_cell(copy, EVENTS, 2, "date_end", "")
+    set_cell(copy, EVENTS, 2, "date_start", "2017-13")
+    assert_reported(copy, baseline, capsys, f"{EVENTS} line 2, column 'date_start': '2017-13' has the wrong form",
+                    "expected an ISO 8601 date, possibly partial: YYYY, YYYY-MM or YYYY-MM-DD")
+
+
+def test_date_end_before_date_start(copy, baseline, capsys):
+    set_cell(copy, TIES, 2, "date_start", "2018-05")
+    set_cell(copy, TIES, 2, "date_end", "2017")
+    assert_reported(copy, baseline, capsys, f"{TIES} line 2, column 'date_end': '2017' is before date_start '2018-05'",
+                    "expected a date_end on or after date_start")
+
+
+def test_empty_file(copy, baseline, capsys):
+    (copy / ACTORS).write_text("", encoding="utf-8")
+    assert_reported(copy, baseline, capsys, f"{ACTORS} line 1: the file is empty",
+                    "expected a header row with the columns: actor_id, name, name_en")
+
+
+def test_missing_column(copy, baseline, capsys):
+    rows = read_rows(copy / ACTORS)
+    col = rows[0].index("kind")
+    write_rows(copy / ACTORS, [r[:col] + r[col + 1:] for r in rows])
+    assert_reported(copy, baseline, capsys, f"{ACTORS} line 1, column 'kind': missing column 'kind'",
+                    "expected the columns: actor_id, name")
+
+
+def test_extra_column(copy, baseline, capsys):
+    rows = read_rows(copy / ACTORS)
+    write_rows(copy / ACTORS, [rows[0] + ["notes"]] + [r + [""] for r in rows[1:]])
+    assert_reported(copy, baseline, capsys, f"{ACTORS} line 1, column 'notes': 'notes' (position 13) is not a column",
+                    "expected only the columns: actor_id")
+
+
+def test_row_with_too_many_cells(copy, baseline, capsys):
+    rows = read_rows(copy / ACTORS)
+    text = (copy / ACTORS).read_text(encoding="utf-8").split("\n")
+    text[1] = text[1] + ",stray"
+    (copy / ACTORS).write_text("\n".join(text), encoding="utf-8")
+    assert_reported(copy, baseline, capsys, f"{ACTORS} line 2", f"the row has {len(rows[0]) + 1} cells",
+                    f"expected {len(rows[0])}")
+
+
+def test_semicolon_delimiter(copy, baseline, capsys):
+    write_rows(copy / ACTORS, read_rows(copy / ACTORS), delimiter=";")
+    assert_reported(copy, baseline, capsys, f"{ACTORS} line 1, column 1: 'actor_id;name;name_en",
+                    "is semicolon-separated; expected comma-separated columns: actor_id, name")
+
+
+def test_non_utf8_bytes(copy, baseline, capsys):
+    rows = read_rows(copy / ACTORS)
+    rows[1][1] = rows[1][1] + " Caf\u00e9"
+    buf = io.StringIO()
+    csv.writer(buf, lineterminator="\n").writerows(rows)
+    (copy / ACTORS).write_bytes(buf.getvalue().encode("latin-1", "replace"))
+    assert_reported(copy, baseline, capsys, f"{ACTORS} line 2, column 'name':", "Caf\\xe9", "not UTF-8 (0xe9)",
+                    "expected UTF-8 text")
+
+
+def test_byte_order_mark(copy, baseline, capsys):
+    (copy / ACTORS).write_bytes(b"\xef\xbb\xbf" + (copy / ACTORS).read_bytes())
+    assert_reported(copy, baseline, capsys, f"{ACTORS} line 1, column 'actor_id': the file starts with a byte-order mark",
+                    "expected UTF-8 without BOM")
+
+
+def test_windows_line_ends(copy, baseline, capsys):
+    (copy / TIES).write_bytes((copy / TIES).read_bytes().replace(b"\n", b"\r\n"))
+    assert_reported(copy, baseline, capsys, f"{TIES} line 1: Windows/Mac line ends", "expected '\\n' line ends")
+
+
+def test_paper_text_changed(copy, baseline, capsys):
+    rel = "raw/papers/" + PAPER_FILES["A"]
+    (copy / rel).write_bytes((copy / rel).read_bytes().replace(b"Bandung", b"Bandoeng", 1))
+    assert_reported(copy, baseline, capsys, f"{rel}: sha256 is", "but datapackage.json records",
+                    "expected the paper text unchanged")
+
+
+def test_missing_file(copy, baseline, capsys):
+    (copy / TIES).unlink()
+    assert_reported(copy, baseline, capsys, f"{TIES}: file not found", "expected a CSV with the columns: tie_id")
+
+
+def test_undeclared_csv_is_reported_and_underscore_files_ignored(copy, baseline, capsys):
+    shutil.copy(copy / TIES, copy / "raw/coded/ties_old.csv")
+    (copy / "raw/coded/_staging.csv").write_text("not;a;table\n", encoding="utf-8")
+    msg = assert_reported(copy, baseline, capsys, "raw/coded/ties_old.csv: not described in datapackage.json")
+    assert not any("_staging" in p for p in validate_dir(copy)), msg
+
+
+def test_broken_datapackage_is_one_line(copy, baseline, capsys):
+    (copy / "datapackage.json").write_text('{"resources": [', encoding="utf-8")
+    assert_reported(copy, baseline, capsys, "datapackage.json line 1", "expected valid JSON")
+
+
+def test_load_raises_coding_error_with_problems(copy):
+    set_cell(copy, ACTORS, 2, "kind", "ministery")
+    with pytest.raises(CodingError) as info:
+        load(copy)
+    assert any("'ministery' is not an allowed value" in p for p in info.value.problems)
