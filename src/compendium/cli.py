@@ -107,6 +107,31 @@ def _grade(args) -> int:
     return 0
 
 
+def _artefacts(args) -> int:
+    from compendium import registry
+
+    if args.update_readme:
+        changed = registry.update_readme()
+        print("README.md: list of tables and figures " + ("updated" if changed else "already current"))
+    else:
+        print(registry.render_markdown())
+    return 0
+
+
+def _claims(args) -> int:
+    from compendium import claims
+
+    if args.variants is not None:
+        written = claims.run_variants(args.variants)
+        print(f"{len(written)} executed variant notebook(s) in {args.variants}")
+        return 0
+    variant = claims.Variant(coder=args.coder, unclear=args.unclear, measure=args.measure)
+    ledger = claims.evaluate(variant)
+    print(f"claims ledger, variant {variant.label}\n")
+    print(claims.format_ledger(ledger))
+    return 0
+
+
 def parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="compendium", description=__doc__.splitlines()[0])
     sub = p.add_subparsers(dest="command", required=True)
@@ -124,6 +149,18 @@ def parser() -> argparse.ArgumentParser:
 
     # Further subcommands (codebook, claims, assignment, grade) are added below this line, each with a
     # handler that imports its module lazily.
+    cl = sub.add_parser("claims", help="print the claims ledger (every finding of both papers, tested)")
+    cl.add_argument("--coder", choices=["reference", "coder-2"], default="reference",
+                    help="whose codes for policy outputs / actor roles (default: reference)")
+    cl.add_argument("--unclear", choices=["drop", "against"], default="drop",
+                    help="unclear codes dropped or counted against the claim (default: drop)")
+    cl.add_argument("--measure", default="degree",
+                    choices=["degree", "weighted_degree", "betweenness", "eigenvector", "pagerank"],
+                    help="centrality measure for paper A's actor ranking (default: degree)")
+    cl.add_argument("--variants", nargs="?", const="build/variants", default=None, metavar="OUTDIR",
+                    help="instead, run notebook 06 under papermill once per variant into OUTDIR "
+                         "(default build/variants/)")
+    cl.set_defaults(func=_claims)
     c = sub.add_parser("codebook", help="generate docs/codebook.md from data/datapackage.json")
     c.add_argument("--check", action="store_true", help="only check that docs/codebook.md is current (exit 1 if not)")
     c.set_defaults(func=_codebook)
@@ -145,6 +182,10 @@ def parser() -> argparse.ArgumentParser:
     g.add_argument("--memory-mb", type=int, default=2048, help="memory limit per notebook (default 2048)")
     g.add_argument("--quiet", action="store_true", help="no progress bar")
     g.set_defaults(func=_grade)
+    art = sub.add_parser("artefacts", help="print the list of tables and figures (outputs.yml) as Markdown")
+    art.add_argument("--update-readme", action="store_true",
+                     help="write it into README.md between the artefacts markers instead")
+    art.set_defaults(func=_artefacts)
     return p
 
 

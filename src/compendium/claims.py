@@ -1,0 +1,1002 @@
+"""The claims ledger: every finding of papers A and B, tested against the coded data.
+
+``data/claims.csv`` lists the findings, one row each: ``claim_id``, ``paper`` (``A``, ``B`` or ``AB``),
+``segment_id`` (the verbatim quote that states it), ``restated_in`` (``;``-list of segments where the
+same claim is printed again), ``claim_en``, ``operationalisation`` and ``function`` -- the name of the
+function of this module that tests it.
+
+Every claim function has the signature ``fn(tables, variant, claim) -> Result`` where ``tables`` are the
+coded tables of :func:`load_tables` with the variant's coding applied (:func:`apply_variant`),
+``variant`` a :class:`Variant` and ``claim`` the claim's row (a dict). It returns a :class:`Result`:
+exactly one verdict of :data:`VERDICTS`, short figures (``evidence``), a one-line ``explanation`` and
+the segment ids the figures rest on. Verdicts are computed from the data; nothing is looked up.
+
+Two rules hold for every claim:
+
+* **No self-evidence.** Rows coded from the claim's own quote (``segment_id`` or ``restated_in``) are
+  not evidence for it: a claim is tested against what *else* the papers say. A claim whose only support
+  is its own sentence is ``not testable from the text``.
+* **Thin evidence is not support.** A count-based claim resting on fewer than :data:`MIN_CODED` coded
+  items is at best ``partly supported``.
+
+Robustness: a :class:`Variant` fixes three coding decisions -- ``coder`` (``reference`` or ``coder-2``:
+the second coder's codes for policy outputs and actor roles/kinds, ``data/raw/coded/second_coder/``),
+``unclear`` (``drop``: unclear codes are left out; ``against``: each unclear code counts against the
+claim) and ``measure`` (the centrality measure of :mod:`compendium.network` used for paper A's actor
+ranking). :func:`variants` lists all combinations; :func:`robustness` evaluates every claim under each
+and says which verdicts survive every variant and which hinge on one decision.
+
+``compendium claims`` prints the ledger; ``compendium claims --variants OUTDIR`` runs notebook 06 under
+papermill once per variant.
+"""
+
+from __future__ import annotations
+
+import itertools
+import re
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+import pandas as pd
+
+from compendium.paths import data_dir as _default_data_dir
+
+SUPPORTED = "supported"
+CONTRADICTED = "contradicted"
+PARTLY = "partly supported"
+NOT_TESTABLE = "not testable from the text"
+VERDICTS = (SUPPORTED, PARTLY, CONTRADICTED, NOT_TESTABLE)
+"""The four verdicts, in the order tables and figures show them."""
+
+MIN_CODED = 3
+"""Fewest coded items on which a count-based claim can be ``supported`` (below: ``partly supported``)."""
+
+CODERS = ("reference", "coder-2")
+UNCLEAR = ("drop", "against")
+MEASURES = ("degree", "weighted_degree", "betweenness", "eigenvector", "pagerank")
+"""The centrality measures of :data:`compendium.network.MEASURES` (kept in step by a test)."""
+
+CLAIMS_FILE = "claims.csv"
+SECOND_CODER_DIR = "raw/coded/second_coder"
+# second-coder file -> (table, id column of that table)
+SECOND_CODER_FILES = {"policy-outputs.csv": ("policy_outputs", "output_id"),
+                      "actor-roles.csv": ("actors", "actor_id")}
+LEDGER_COLUMNS = ["claim_id", "paper", "page", "verdict", "evidence", "explanation", "claim_en",
+                  "evidence_segments"]
+
+
+# --------------------------------------------------------------------------------------------------
+# Variants and results
+
+@dataclass(frozen=True)
+class Variant:
+    """One set of coding decisions (see the module docstring)."""
+
+    coder: str = "reference"
+    unclear: str = "drop"
+    measure: str = "degree"
+
+    def __post_init__(self):
+        for name, allowed in (("coder", CODERS), ("unclear", UNCLEAR), ("measure", MEASURES)):
+            if getattr(self, name) not in allowed:
+                raise ValueError(f"variant {name}={getattr(self, name)!r}; expected one of {allowed}")
+
+    @property
+    def label(self) -> str:
+        return f"{self.coder}/{self.unclear}/{self.measure}"
+
+    @classmethod
+    def of(cls, spec=None) -> "Variant":
+        if spec is None:
+            return cls()
+        if isinstance(spec, Variant):
+            return spec
+        return cls(**dict(spec))
+
+
+REFERENCE = Variant()
+
+
+def variants() -> list[Variant]:
+    """Every combination of coder x unclear x measure (reference first)."""
+    return [Variant(c, u, m) for c, u, m in itertools.product(CODERS, UNCLEAR, MEASURES)]
+
+
+@dataclass
+class Result:
+    verdict: str
+    evidence: str
+    explanation: str
+    segments: list[str] = field(default_factory=list)
+
+    def __post_init__(self):
+        if self.verdict not in VERDICTS:
+            raise ValueError(f"verdict {self.verdict!r} is not one of {VERDICTS}")
+
+
+# --------------------------------------------------------------------------------------------------
+# Loading
+
+def _read_csv(path: Path) -> pd.DataFrame:
+    return pd.read_csv(path, dtype=str, keep_default_na=False)
+
+
+def load_claims(data_dir: Path | str | None = None) -> pd.DataFrame:
+    """``data/claims.csv`` as strings, with ``restated_in`` split into lists."""
+    frame = _read_csv(Path(data_dir or _default_data_dir()) / CLAIMS_FILE)
+    frame["restated_in"] = [[s for s in v.split(";") if s] for v in frame["restated_in"]]
+    return frame
+
+
+def load_second_coder(data_dir: Path | str | None = None) -> dict[str, pd.DataFrame]:
+    """The second coder's files keyed by the table they recode (empty dict if absent)."""
+    folder = Path(data_dir or _default_data_dir()) / SECOND_CODER_DIR
+    out = {}
+    for name, (table, _) in SECOND_CODER_FILES.items():
+        if (folder / name).exists():
+            out[table] = _read_csv(folder / name)
+    return out
+
+
+def load_tables(data_dir: Path | str | None = None) -> dict:
+    """The validated coded tables (:func:`compendium.coding.load`) plus ``claims`` and
+    ``second_coder``."""
+    from compendium import coding
+
+    folder = Path(data_dir or _default_data_dir())
+    tables = dict(coding.load(folder))
+    tables["claims"] = load_claims(folder)
+    tables["second_coder"] = load_second_coder(folder)
+    return tables
+
+
+def apply_variant(tables: dict, variant: Variant) -> dict:
+    """A shallow copy of ``tables`` with the variant's coder applied: under ``coder-2`` every column
+    the second coder recoded (policy outputs: dimension, diffusion, transfer; actors: role, kind)
+    replaces the reference value of the same item. The input is not changed."""
+    out = dict(tables)
+    if variant.coder == "reference":
+        return out
+    second = tables.get("second_coder") or {}
+    if not second:
+        raise ValueError("coder='coder-2' but data/raw/coded/second_coder/ has no files")
+    for table, key in SECOND_CODER_FILES.values():
+        if table not in second:
+            continue
+        codes = second[table].set_index("item_id")
+        frame = tables[table].copy()
+        for col in codes.columns:
+            if col == "rationale" or col not in frame.columns:
+                continue
+            mapped = frame[key].map(codes[col])
+            frame[col] = mapped.where(mapped.notna(), frame[col])
+        out[table] = frame
+    return out
+
+
+# --------------------------------------------------------------------------------------------------
+# Helpers shared by the claim functions
+
+def _own(claim: dict) -> set[str]:
+    return {claim["segment_id"], *claim.get("restated_in", [])}
+
+
+def _independent(frame: pd.DataFrame, claim: dict) -> pd.DataFrame:
+    """Rows not coded from the claim's own quotes."""
+    return frame[~frame["segment_id"].isin(_own(claim))]
+
+
+def _quote(tables: dict, segment_id: str) -> str:
+    seg = tables["segments"]
+    hit = seg.loc[seg["segment_id"] == segment_id, "quote"]
+    return hit.iloc[0] if len(hit) else ""
+
+
+def _where(tables: dict, segment_id: str) -> str:
+    seg = tables["segments"].set_index("segment_id")
+    if segment_id not in seg.index:
+        return segment_id
+    row = seg.loc[segment_id]
+    if row["paper"] == "A" and not pd.isna(row["page"]):
+        return f"A p.{int(row['page'])}"
+    return f"{row['paper']} {row['section']}"
+
+
+def _case_actors(tables: dict) -> pd.DataFrame:
+    a = tables["actors"]
+    return a[a["scope"] == "case"]
+
+
+_ONES = {"satu": 1, "se": 1, "dua": 2, "tiga": 3, "empat": 4, "lima": 5, "enam": 6, "tujuh": 7,
+         "delapan": 8, "sembilan": 9}
+
+
+def indonesian_number(words: str) -> int | None:
+    """``'dua puluh lima'`` -> 25, ``'empat belas'`` -> 14, ``'enam'`` -> 6 (1-99); None if not a number."""
+    w = words.lower().split()
+    if not w:
+        return None
+    if w == ["sepuluh"]:
+        return 10
+    if w == ["sebelas"]:
+        return 11
+    if len(w) == 2 and w[1] == "belas" and w[0] in _ONES:
+        return 10 + _ONES[w[0]]
+    if len(w) >= 2 and w[1] == "puluh" and w[0] in _ONES:
+        rest = indonesian_number(" ".join(w[2:])) if len(w) > 2 else 0
+        return None if rest is None else 10 * _ONES[w[0]] + rest
+    if len(w) == 1 and w[0] in _ONES and w[0] != "se":
+        return _ONES[w[0]]
+    return None
+
+
+_NUMBER_WORDS = r"(?:(?:satu|dua|tiga|empat|lima|enam|tujuh|delapan|sembilan)(?: puluh| belas)?(?: (?:satu|dua|tiga|empat|lima|enam|tujuh|delapan|sembilan))?|sepuluh|sebelas)"
+
+
+def _output_counts(tables: dict, column: str) -> dict[str, int]:
+    """Policy outputs per category of ``column`` (dimension, diffusion or transfer), every category of
+    the scheme present, from :func:`compendium.outputs.crosstab`'s margins."""
+    from compendium import outputs
+
+    po = tables["policy_outputs"]
+    if column == "dimension":
+        table = outputs.crosstab(po, rows="dimension", columns="diffusion")
+        totals = table["Total"].drop("Total")
+    else:
+        table = outputs.crosstab(po, rows="dimension", columns=column)
+        totals = table.loc["Total"].drop("Total")
+    return {str(k): int(v) for k, v in totals.items()}
+
+
+def _distinct(tables: dict, ids) -> list[str]:
+    """Segment ids with duplicates of the same printed passage removed (two segments of one paper whose
+    quotes contain one another count once); order kept."""
+    seg = tables["segments"].set_index("segment_id")
+    kept: list[str] = []
+    for s in ids:
+        if s not in seg.index:
+            continue
+        p, q = seg.loc[s, "paper"], seg.loc[s, "quote"]
+        if any(seg.loc[k, "paper"] == p and (q in seg.loc[k, "quote"] or seg.loc[k, "quote"] in q) for k in kept):
+            continue
+        kept.append(s)
+    return kept
+
+
+def _fmt_counts(counts: dict) -> str:
+    return ", ".join(f"{k} {v}" for k, v in counts.items())
+
+
+# --------------------------------------------------------------------------------------------------
+# The claim functions
+
+def actor_ranking(tables, variant, claim) -> Result:
+    from compendium import network
+
+    actors = tables["actors"]
+    G = network.build_multigraph(actors, tables["ties"])
+    robust = network.ranking_robustness(network.collapse(G), actors, measures=[variant.measure],
+                                        aggregations=["max"])
+    row = robust.iloc[0]
+    scores = {g: float(row[f"score_{g}"]) for g in network.PAPER_A_RANKING}
+    evidence = (f"{variant.measure} (strongest member): "
+                + ", ".join(f"{g} {s:.3g}" for g, s in scores.items())
+                + f"; order {row['order']}; Kendall tau {row['tau']:.2f}")
+    if bool(row["matches_paper"]):
+        verdict, why = SUPPORTED, "the network reproduces paper A's order exactly"
+    elif row["rank_mayor"] == 1 or (not pd.isna(row["tau"]) and row["tau"] > 0):
+        verdict, why = PARTLY, "the order agrees only in part with mayor > business > consultant"
+    else:
+        first = row["order"].split()[0]
+        verdict, why = CONTRADICTED, f"{first} comes first; the coded ties do not rank the mayor above business and consultants"
+    return Result(verdict, evidence, why, [claim["segment_id"]])
+
+
+def _diffusion(tables, variant):
+    all_counts = _output_counts(tables, "diffusion")
+    counts = {k: all_counts[k] for k in ("combination", "emulation", "copying")}
+    return counts, all_counts["unclear"]
+
+
+def diffusion_mix(tables, variant, claim) -> Result:
+    counts, unclear = _diffusion(tables, variant)
+    pro = counts["combination"] + counts["emulation"]
+    con = counts["copying"] + (unclear if variant.unclear == "against" else 0)
+    evidence = f"{_fmt_counts(counts)}, unclear {unclear} ({variant.unclear}); for {pro} vs against {con}"
+    segs = _output_segments(tables, ("combination", "emulation", "copying"))
+    if pro > con and pro + con >= MIN_CODED:
+        return Result(SUPPORTED, evidence, "more outputs are coded combination/emulation than copying", segs)
+    if pro > con:
+        return Result(PARTLY, evidence, f"the direction agrees but only {pro + con} output(s) carry a diffusion code", segs)
+    if pro + con == 0:
+        return Result(NOT_TESTABLE, evidence, "no output carries a diffusion code", segs)
+    return Result(CONTRADICTED, evidence, "copying (or unclear counted as copying) is at least as frequent", segs)
+
+
+def _output_segments(tables, diffusion_values) -> list[str]:
+    po = tables["policy_outputs"]
+    return sorted(po.loc[po["diffusion"].isin(diffusion_values), "segment_id"])
+
+
+def copying_absent(tables, variant, claim) -> Result:
+    counts, unclear = _diffusion(tables, variant)
+    copies = counts["copying"] + (unclear if variant.unclear == "against" else 0)
+    base = sum(counts.values()) + (unclear if variant.unclear == "against" else 0)
+    evidence = f"copying {counts['copying']} of {sum(counts.values())} coded outputs; unclear {unclear} ({variant.unclear}); counted as copying {copies} of {base}"
+    segs = _output_segments(tables, ("copying",))
+    if base == 0:
+        return Result(NOT_TESTABLE, evidence, "no output carries a diffusion code", segs)
+    if copies == 0 and base >= MIN_CODED:
+        return Result(SUPPORTED, evidence, "no output is coded copying", segs)
+    if copies == 0:
+        return Result(PARTLY, evidence, f"no copying, but only {base} output(s) carry a diffusion code", segs)
+    if copies < base / 2:
+        return Result(PARTLY, evidence, "some outputs are (or may be) copies, a minority", segs)
+    return Result(CONTRADICTED, evidence, "at least half of the counted outputs are (or may be) copies", segs)
+
+
+def mostly_combination(tables, variant, claim) -> Result:
+    counts, unclear = _diffusion(tables, variant)
+    base = sum(counts.values()) + (unclear if variant.unclear == "against" else 0)
+    share = counts["combination"] / base if base else float("nan")
+    modal = base > 0 and counts["combination"] > 0 and counts["combination"] == max(counts.values()) \
+        and list(counts.values()).count(counts["combination"]) == 1
+    evidence = f"combination {counts['combination']} of {base} counted outputs ({share:.0%})" if base else "no coded outputs"
+    evidence += f"; {_fmt_counts(counts)}, unclear {unclear} ({variant.unclear})"
+    segs = _output_segments(tables, ("combination",))
+    if base == 0:
+        return Result(NOT_TESTABLE, evidence, "no output carries a diffusion code", segs)
+    if share > 0.5 and base >= MIN_CODED:
+        return Result(SUPPORTED, evidence, "combination is the majority of the counted outputs", segs)
+    if share > 0.5 or (modal and variant.unclear == "drop"):
+        return Result(PARTLY, evidence, f"combination leads, but on {base} counted output(s)", segs)
+    return Result(CONTRADICTED, evidence, "combination is not the majority of the counted outputs", segs)
+
+
+def cikapundung_combination(tables, variant, claim) -> Result:
+    po = tables["policy_outputs"]
+    river = po[po["label"].str.contains("Cikapundung", case=False)]
+    if river.empty:
+        return Result(NOT_TESTABLE, "no Cikapundung output coded", "the coded outputs do not include the river revitalisation")
+    row = river.iloc[0]
+    actors = set(row["actors"])
+    credited = [a for a in ("ksp", "ridwan-kamil") if a in actors]
+    evidence = (f"{row['output_id']}: diffusion {row['diffusion']}, Seoul model "
+                f"'{row['seoul_model'] or '-'}', credited to {', '.join(credited) or 'neither KSP nor the mayor'}")
+    segs = [row["segment_id"], "a-output-cikapundung-mayor"]
+    segs = [s for s in segs if s in set(tables["segments"]["segment_id"])]
+    if row["diffusion"] == "unclear":
+        if variant.unclear == "against":
+            return Result(CONTRADICTED, evidence, "its diffusion type is unclear (counted against)", segs)
+        return Result(NOT_TESTABLE, evidence, "its diffusion type is unclear", segs)
+    if row["diffusion"] != "combination":
+        return Result(CONTRADICTED, evidence, f"coded {row['diffusion']}, not combination", segs)
+    if not row["seoul_model"]:
+        return Result(PARTLY, evidence, "coded combination but no Seoul model is named", segs)
+    if "ridwan-kamil" in actors:
+        return Result(PARTLY, evidence, "combination after Seoul's river, but paper A also credits the mayor's own design (pp. 573-574)", segs)
+    return Result(SUPPORTED, evidence, "combination after Seoul's river model", segs)
+
+
+def ksp_most_active_bus(tables, variant, claim) -> Result:
+    from compendium.network import tie_years
+
+    ties = _independent(tables["ties"], claim)
+    ties = ties[ties["relation"].isin(["advocacy", "consultation", "appointment"])]
+    in_window = [bool(set(tie_years(s, e)) & {2017, 2018}) for s, e in zip(ties["date_start"], ties["date_end"])]
+    ties = ties[in_window]
+    counts = ties["source"].value_counts()
+    counts = counts.sort_index().sort_values(ascending=False, kind="stable")
+    evidence = "ties dated 2017-2018 by actor: " + (_fmt_counts(counts.to_dict()) if len(counts) else "none")
+    segs = sorted(set(ties["segment_id"]))
+    if counts.empty or "ksp" not in counts.index:
+        return Result(CONTRADICTED if len(counts) else NOT_TESTABLE, evidence,
+                      "KSP has no advocacy tie in 2017-2018 besides the claim itself", segs)
+    top = counts.iloc[0]
+    if counts["ksp"] == top and (counts == top).sum() == 1:
+        return Result(SUPPORTED, evidence, "KSP acts in more 2017-2018 advocacy ties than any other actor", segs)
+    if counts["ksp"] == top:
+        return Result(PARTLY, evidence, "KSP shares the first place", segs)
+    return Result(CONTRADICTED, evidence, f"{counts.index[0]} is more active than KSP", segs)
+
+
+def _date_bounds(value: str, end: bool) -> pd.Timestamp | None:
+    if not value:
+        return None
+    parts = value.split("-")
+    y = int(parts[0])
+    m = int(parts[1]) if len(parts) > 1 else (12 if end else 1)
+    if len(parts) > 2:
+        d = int(parts[2])
+    else:
+        d = pd.Timestamp(year=y, month=m, day=1).days_in_month if end else 1
+    return pd.Timestamp(year=y, month=m, day=d)
+
+
+def ksp_one_year(tables, variant, claim) -> Result:
+    ev = _independent(tables["events"], claim)
+    ev = ev[(ev["process"] == "ksp") & (ev["date_start"] != "")]
+    lo, hi = pd.Timestamp(2017, 1, 1), pd.Timestamp(2018, 12, 31)
+    rows, inside = [], 0
+    starts, ends = [], []
+    for r in ev.itertuples(index=False):
+        s = _date_bounds(r.date_start, end=False)
+        e = _date_bounds(r.date_end or r.date_start, end=True)
+        ok = s >= lo and e <= hi
+        inside += ok
+        starts.append(s)
+        ends.append(e)
+        rows.append(f"{r.event_id} {r.date_start}{'..' + r.date_end if r.date_end else ''} {'in' if ok else 'OUT'}")
+    if not rows:
+        return Result(NOT_TESTABLE, "no dated KSP event", "no KSP event is dated apart from the claim itself")
+    months = (max(ends).year - min(starts).year) * 12 + max(ends).month - min(starts).month + 1
+    evidence = f"{inside} of {len(rows)} dated KSP events inside 2017-2018; span {months} months; " + "; ".join(rows)
+    segs = sorted(set(ev["segment_id"]))
+    if inside == len(rows):
+        return Result(SUPPORTED, evidence, "every dated KSP event falls in 2017-2018", segs)
+    if inside:
+        out = [r.split()[0] for r in rows if r.endswith("OUT")]
+        return Result(PARTLY, evidence, f"the dated phases fit 2017-2018 but {', '.join(out)} falls outside", segs)
+    return Result(CONTRADICTED, evidence, "no dated KSP event falls in 2017-2018", segs)
+
+
+_STAGES = re.compile(rf"\b({_NUMBER_WORDS}) tahapan (?:perumusan|implementasi)", re.IGNORECASE)
+
+
+def stated_stage_counts(tables) -> list[tuple[str, int, str]]:
+    """(segment id, number, phrase) for every segment stating a number of cooperation stages; one
+    entry per printed sentence (segments quoting the same words of the same paper count once)."""
+    out, seen = [], set()
+    seg = tables["segments"].sort_values("segment_id")
+    for r in seg.itertuples(index=False):
+        for m in _STAGES.finditer(r.quote):
+            key = (r.paper, r.quote[max(0, m.start() - 30): m.end() + 40])
+            n = indonesian_number(m.group(1))
+            if n is None or any(k[0] == r.paper and (key[1] in k[1] or k[1] in key[1]) for k in seen):
+                continue
+            seen.add(key)
+            out.append((r.segment_id, n, m.group(0)))
+    return out
+
+
+def stage_count_consistent(tables, variant, claim) -> Result:
+    stated = stated_stage_counts(tables)
+    mine = [n for s, n, _ in stated if s == claim["segment_id"]]
+    if not mine:
+        return Result(NOT_TESTABLE, "the claim's quote states no number", "no stated number of stages")
+    n = mine[0]
+    st = tables["stages"]
+    sci = st[st["sequence"] == "sci-stages"]
+    rebuilt = int((sci["reconstruction"] != "").sum())
+    evidence = "; ".join(f"{_where(tables, s)}: {k} ('{p}')" for s, k, p in stated)
+    evidence += f"; coded sci-stages: {len(sci)} rows, {rebuilt} reconstructed"
+    others = [k for s, k, _ in stated if s != claim["segment_id"]]
+    segs = [s for s, _, _ in stated]
+    if others and all(k == n for k in others):
+        return Result(SUPPORTED, evidence, "every statement gives the same number of stages", segs)
+    if others and any(k == n for k in others):
+        return Result(PARTLY, evidence, "some statements agree, others give another number", segs)
+    if others:
+        return Result(CONTRADICTED, evidence,
+                      f"{n} stages here, but {', '.join(str(k) for k in sorted(set(others)))} elsewhere for the same guideline", segs)
+    return Result(NOT_TESTABLE, evidence, "no other statement of the number of stages", segs)
+
+
+def six_implementation_stages(tables, variant, claim) -> Result:
+    stated = [n for s, n, _ in stated_stage_counts(tables) if s in _own(claim)]
+    if not stated:
+        return Result(NOT_TESTABLE, "the claim's quote states no number", "no stated number of stages")
+    st = tables["stages"]
+    seq = st[st["sequence"] == "bandung-seoul-implementation"]
+    rebuilt = int((seq["reconstruction"] != "").sum())
+    evidence = f"stated {stated[0]}; coded bandung-seoul-implementation: {len(seq)} stages, {rebuilt} with reconstructed labels"
+    segs = sorted(seq["segment_id"])
+    if len(seq) != stated[0]:
+        return Result(CONTRADICTED, evidence, "the paragraphs after Bagan 1 give another number of stages", segs)
+    if rebuilt > len(seq) / 2:
+        return Result(PARTLY, evidence, "six stages can be read from the text, but Bagan 1 is lost and the labels are the coder's", segs)
+    return Result(SUPPORTED, evidence, "the printed stages match the stated number", segs)
+
+
+LBEG = ("smart-living", "smart-branding", "smart-environment", "smart-government")
+
+
+def smart_lbeg_coverage(tables, variant, claim) -> Result:
+    counts = _output_counts(tables, "dimension")
+    unclear = counts.pop("unclear")
+    inside = sum(counts[d] for d in LBEG)
+    base = sum(counts.values()) + (unclear if variant.unclear == "against" else 0)
+    used = [d for d in LBEG if counts[d]]
+    share = inside / base if base else float("nan")
+    evidence = (f"{inside} of {base} counted outputs in the four dimensions ({share:.0%}); unclear {unclear} "
+                f"({variant.unclear}); dimensions used {len(used)}/4")
+    po = tables["policy_outputs"]
+    segs = sorted(po.loc[po["dimension"] == "unclear", "segment_id"])
+    if base and inside == base and len(used) == 4:
+        return Result(SUPPORTED, evidence, "every counted output falls in one of the four dimensions", segs)
+    if base and share >= 0.5:
+        return Result(PARTLY, evidence, f"{base - inside} counted output(s) fit none of the four dimensions", segs)
+    return Result(CONTRADICTED, evidence, "most outputs fit none of the four dimensions", segs)
+
+
+def paradiplomacy_principles(tables, variant, claim) -> Result:
+    pr = tables["principles"]
+    pd_rows = pr[pr["framework"] == "paradiplomacy"]
+    m = re.search(rf"\b({_NUMBER_WORDS}) prinsip", _quote(tables, claim["segment_id"]))
+    stated = indonesian_number(m.group(1)) if m else None
+    excluded = _own(claim) | set(pd_rows["segment_id"])
+    ties = tables["ties"][~tables["ties"]["segment_id"].isin(excluded)]
+    events = tables["events"][~tables["events"]["segment_id"].isin(excluded)]
+    actors = _case_actors(tables).set_index("actor_id")
+    seg_quotes = tables["segments"].set_index("segment_id")["quote"]
+
+    def _mentions_law(sid):
+        return bool(re.search(r"23 tahun 2014", seg_quotes.get(sid, ""), re.IGNORECASE))
+
+    law = [e for e, n in zip(events["segment_id"], events["name"]) if re.search(r"23 tahun 2014", n, re.I)]
+    law += [s for s in ties["segment_id"] if _mentions_law(s)]
+
+    def side(a):
+        return actors.loc[a] if a in actors.index else None
+
+    acts, trans = [], []
+    for t in ties.itertuples(index=False):
+        s, g = side(t.source), side(t.target)
+        if s is None or g is None:
+            continue
+        if s["country"] == "ID" and s["level"] == "subnational" and g["country"] in ("KR", "INT"):
+            acts.append(t.segment_id)
+        pair = {s["country"], g["country"]}
+        if pair == {"ID", "KR"} and s["level"] != "national" and g["level"] != "national":
+            trans.append(t.segment_id)
+    found = {1: len(law), 2: len(acts), 3: len(trans)}
+    evidence = (f"stated {stated}, coded {len(pd_rows)} principles; evidence rows: devolution (Law 23/2014) "
+                f"{found[1]}, Bandung acting abroad {found[2]}, ID-KR subnational ties {found[3]}")
+    segs = sorted(set(law) | set(acts[:5]) | set(trans[:5]))
+    have = sum(1 for v in found.values() if v)
+    if have == 3 and stated == len(pd_rows):
+        return Result(SUPPORTED, evidence, "each of the three principles has coded evidence outside the conclusion", segs)
+    if have:
+        return Result(PARTLY, evidence, f"{have} of 3 principles have coded evidence", segs)
+    return Result(CONTRADICTED, evidence, "no principle has coded evidence", segs)
+
+
+def sister_cities_count(tables, variant, claim) -> Result:
+    quote = _quote(tables, claim["segment_id"])
+    numbers = [indonesian_number(m.group(1)) for m in re.finditer(rf"\b({_NUMBER_WORDS}) kota", quote)]
+    numbers = [n for n in numbers if n]
+    actors = tables["actors"].set_index("actor_id")
+    partners = set()
+    for t in tables["ties"].itertuples(index=False):
+        if t.relation != "partnership" or "bandung-city" not in (t.source, t.target):
+            continue
+        other = t.target if t.source == "bandung-city" else t.source
+        if other in actors.index and actors.loc[other, "kind"] == "city-government" \
+                and actors.loc[other, "country"] != "ID":
+            partners.add(other)
+    total = max(numbers) if numbers else None
+    evidence = (f"stated {' / '.join(str(n) for n in numbers) or '-'} cities; coded foreign partner cities of Bandung: "
+                f"{len(partners)} ({', '.join(sorted(partners)) or 'none'})")
+    if total is None:
+        return Result(NOT_TESTABLE, evidence, "the quote states no number of cities")
+    if len(partners) < total:
+        return Result(NOT_TESTABLE, evidence,
+                      f"the papers name only {len(partners)} of the {total} sister cities; the figures come from an unpublished staff list", [])
+    if len(partners) == total:
+        return Result(SUPPORTED, evidence, "the coded partners match the stated number")
+    return Result(CONTRADICTED, evidence, "more partner cities are coded than stated")
+
+
+_AGREEMENT = re.compile(r"\bperjanjian\b|\bkesepakatan\b", re.IGNORECASE)
+_INTEREST = re.compile(r"tertarik|menjajaki|apakah ada kesepakatan", re.IGNORECASE)
+
+
+def lrt_agreement(tables, variant, claim) -> Result:
+    po = tables["policy_outputs"]
+    item = po[po["label"].str.contains("LRT") & po["label"].str.contains("37")]
+    status = item["status"].iloc[0] if len(item) else "unclear"
+    seg = tables["segments"]
+    seg = seg[~seg["segment_id"].isin(_own(claim))]
+    about = seg[seg["quote"].str.contains("LRT") & seg["quote"].str.contains(r"investasi|berinvestasi|37", case=False)]
+    agree = _distinct(tables, [s for s, q in zip(about["segment_id"], about["quote"])
+                               if _AGREEMENT.search(q) and not _INTEREST.search(q)])
+    interest = _distinct(tables, [s for s, q in zip(about["segment_id"], about["quote"]) if _INTEREST.search(q)])
+    evidence = (f"coded status of the 37 juta USD item: {status}; other wordings: agreement {len(agree)}, "
+                f"interest/exploring {len(interest)} ({', '.join(_where(tables, s) for s in interest)})")
+    segs = sorted(set(item["segment_id"]) | set(agree) | set(interest))
+    if status in ("agreed", "implemented"):
+        return Result(SUPPORTED, evidence, "the item is coded as agreed", segs)
+    if status in ("planned", "proposed"):
+        return Result(CONTRADICTED, evidence, f"the item is coded {status}, not agreed", segs)
+    if variant.unclear == "against":
+        return Result(CONTRADICTED, evidence, "its status is unclear (counted against the agreement)", segs)
+    if agree and interest:
+        return Result(PARTLY, evidence, "the papers word the same 37 juta USD both as agreement and as interest", segs)
+    if agree:
+        return Result(SUPPORTED, evidence, "other passages also speak of an agreement", segs)
+    if interest:
+        return Result(CONTRADICTED, evidence, "elsewhere the same 37 juta USD is only an interest to invest (B Tabel 2) or a chance to explore (A p.574)", segs)
+    return Result(NOT_TESTABLE, evidence, "nothing else speaks of the LRT investment", segs)
+
+
+_AMOUNT = re.compile(r"(\d+(?:[.,]\d+)?)\s*(Miliar|Milyar|Juta|Triliun)\s*(USD|US\$|Rp|IDR|KRW|Won)?", re.IGNORECASE)
+
+
+def posco_amount(tables, variant, claim) -> Result:
+    po = tables["policy_outputs"]
+    item = po[po["label"].str.contains("Posco", case=False)]
+    if item.empty:
+        return Result(NOT_TESTABLE, "no POSCO output coded", "the coded outputs do not include POSCO")
+    row = item.iloc[0]
+    m = _AMOUNT.search(row["label"])
+    amount = f"{m.group(1)} {m.group(2)}" if m else "-"
+    currency = (m.group(3) if m else None) or ""
+    other = _distinct(tables, [s for s in tables["segments"].loc[tables["segments"]["quote"].str.contains("Posco", case=False), "segment_id"]
+                               if s not in _own(claim) and s != row["segment_id"]])
+    evidence = (f"amount '{amount}', currency {currency or 'not printed'}; status {row['status']}; "
+                f"other mentions of POSCO: {', '.join(_where(tables, s) for s in other) or 'none'} (no amount)")
+    segs = [row["segment_id"], *other]
+    if not currency:
+        return Result(NOT_TESTABLE, evidence, "the amount has no currency and no other passage gives one", segs)
+    if row["status"] in ("agreed", "implemented"):
+        return Result(SUPPORTED, evidence, "amount with currency and an agreed investment", segs)
+    if row["status"] == "unclear" and variant.unclear == "drop":
+        return Result(PARTLY, evidence, "amount with currency, but whether it was invested is unclear", segs)
+    return Result(CONTRADICTED, evidence, f"status {row['status']}", segs)
+
+
+def lapi_appointed_2013(tables, variant, claim) -> Result:
+    ties = _independent(tables["ties"], claim)
+    pair = ties[(ties[["source", "target"]].isin(["bandung-city", "lapi-itb"]).all(axis=1))
+                & ties["relation"].isin(["appointment", "advocacy", "consultation"])]
+    ev = _independent(tables["events"], claim)
+    lapi_ev = ev[ev["actors"].apply(lambda a: "lapi-itb" in a)]
+    dated_2013 = [t for t in pair.itertuples(index=False) if str(t.date_start).startswith("2013")]
+    dated_2013 += [e for e in lapi_ev.itertuples(index=False) if str(e.date_start).startswith("2013")]
+    other_years = sorted({str(e.date_start)[:4] for e in lapi_ev.itertuples(index=False)
+                          if e.date_start and not str(e.date_start).startswith("2013")})
+    evidence = (f"other Bandung-LAPI ITB ties: {len(pair)} ({', '.join(sorted(set(pair['segment_id'])))}); "
+                f"other rows dated 2013: {len(dated_2013)}; master plan dated elsewhere: {', '.join(other_years) or 'none'}")
+    segs = sorted(set(pair["segment_id"]) | set(lapi_ev["segment_id"]))
+    if len(pair) and dated_2013:
+        return Result(SUPPORTED, evidence, "appointment and year are both corroborated", segs)
+    if len(pair):
+        extra = f"; the only other date is 'Rencana Induk {other_years[0]}'" if other_years else ""
+        return Result(PARTLY, evidence, f"the appointment is corroborated (A p.575, B conclusion), the year 2013 is not{extra}", segs)
+    return Result(NOT_TESTABLE, evidence, "nothing but the claim itself speaks of the appointment", segs)
+
+
+_FINANCE = re.compile(r"keuangan|finance|moef|mfok", re.IGNORECASE)
+
+
+def ministry_name(tables, variant, claim) -> Result:
+    ties = tables["ties"]
+    actors = tables["actors"].set_index("actor_id")
+    links = ties[((ties["source"] == "ksp") & (ties["relation"] == "part-of"))
+                 | ((ties["target"] == "ksp") & (ties["relation"] == "appointment"))]
+    ministries = sorted({a for a in set(links["source"]) | set(links["target"])
+                         if a in actors.index and actors.loc[a, "kind"] == "ministry"})
+    names = []
+    for m in ministries:
+        names += [actors.loc[m, "name"], *actors.loc[m, "aliases"]]
+    names = list(dict.fromkeys(n for n in names if re.search(r"kementerian|ministry|moef|mfok", n, re.I)))
+    fin = [n for n in names if _FINANCE.search(n)]
+    other = [n for n in names if not _FINANCE.search(n)]
+    evidence = f"{len(fin)} of {len(names)} printed names say Economy and Finance; others: " + "; ".join(other)
+    segs = sorted(set(links["segment_id"]) | {"b-claim-ministry-method"} & set(tables["segments"]["segment_id"]))
+    if not names:
+        return Result(NOT_TESTABLE, "no ministry linked to KSP", "the coding links KSP to no ministry", segs)
+    if not other:
+        return Result(SUPPORTED, evidence, "every printed name is the Ministry of Economy and Finance", segs)
+    if fin:
+        return Result(PARTLY, evidence, f"one ministry, but the papers print {len(names)} names, {len(other)} of them another ministry", segs)
+    return Result(CONTRADICTED, evidence, "no printed name is the Ministry of Economy and Finance", segs)
+
+
+def ksp_seoul_side_independent(tables, variant, claim) -> Result:
+    ties = _independent(tables["ties"], claim)
+    actors = tables["actors"].set_index("actor_id")
+    seoul = ties[(ties["source"] == "seoul-city") & (ties["target"] == "ksp")
+                 & ties["relation"].isin(["appointment", "funding", "part-of"])]
+    seoul = pd.concat([seoul, ties[(ties["source"] == "ksp") & (ties["target"] == "seoul-city")
+                                   & (ties["relation"] == "part-of")]])
+    national = ties[(ties["target"] == "ksp") & (ties["relation"] == "appointment")
+                    & ties["source"].map(lambda a: a in actors.index and actors.loc[a, "level"] == "national")]
+    national = pd.concat([national, ties[(ties["source"] == "ksp") & (ties["relation"] == "part-of")
+                                         & ties["target"].map(lambda a: a in actors.index and actors.loc[a, "level"] == "national")]])
+    ksp_level = actors.loc["ksp", "level"] if "ksp" in actors.index else "?"
+    on_seoul_side = len(seoul) > 0
+    independent = len(national) == 0 and ksp_level != "national"
+    evidence = (f"Seoul-government ties to KSP (other passages): {len(seoul)}; KSP part of / appointed by national "
+                f"actors: {len(national)} ({', '.join(sorted(national['tie_id']))}); KSP level {ksp_level}")
+    segs = sorted(set(seoul["segment_id"]) | set(national["segment_id"]))
+    hits = on_seoul_side + independent
+    if hits == 2:
+        return Result(SUPPORTED, evidence, "KSP is tied to Seoul and to no national ministry", segs)
+    if hits == 1:
+        return Result(PARTLY, evidence, "only one of 'on Seoul's side' and 'independent' holds", segs)
+    return Result(CONTRADICTED, evidence, "KSP is a national programme under the ministry (A p.575, B), not tied to the Seoul city government", segs)
+
+
+def actor_roles_consistent(tables, variant, claim) -> Result:
+    ties = tables["ties"]
+    actors = _case_actors(tables).set_index("actor_id")
+    lead = ties[(ties["relation"] == "leadership") & ties["source"].isin(actors.index) & ties["target"].isin(actors.index)]
+    agree, disagree, dropped, rows = 0, 0, 0, []
+    for t in lead.itertuples(index=False):
+        r1, r2 = actors.loc[t.source, "role"], actors.loc[t.target, "role"]
+        if "unclear" in (r1, r2):
+            if variant.unclear == "drop":
+                dropped += 1
+                continue
+            disagree += 1
+        elif r1 == r2:
+            agree += 1
+        else:
+            disagree += 1
+        rows.append(f"{t.source} {r1} / {t.target} {r2}")
+    internal = actors[actors["role"] == "internal"]["country"].value_counts().sort_index().to_dict()
+    evidence = (f"leader/organisation pairs with the same role {agree} of {agree + disagree} "
+                f"({'; '.join(rows)}); dropped {dropped}; internal actors by country: {_fmt_counts(internal)}")
+    segs = sorted(set(lead["segment_id"]))
+    if agree + disagree == 0:
+        return Result(NOT_TESTABLE, evidence, "no leadership pair with known roles", segs)
+    if disagree == 0:
+        return Result(SUPPORTED, evidence, "every mayor has the role of the government he heads", segs)
+    if agree:
+        return Result(PARTLY, evidence, "the mayor of Seoul is internal but the government he heads is external", segs)
+    return Result(CONTRADICTED, evidence, "no mayor shares the role of his government", segs)
+
+
+_PRIMARY = re.compile(r"wawancara|informan|observasi peneliti|sekunder dan primer", re.IGNORECASE)
+
+
+def method_literature_only(tables, variant, claim) -> Result:
+    seg = tables["segments"]
+    hits = seg[seg["quote"].str.contains(_PRIMARY)]
+    hits = hits[hits["segment_id"].isin(_distinct(tables, sorted(hits["segment_id"])))]
+    per = hits["paper"].value_counts().sort_index().to_dict()
+    evidence = (f"passages reporting interviews, informants, the researchers' observation or primary sources: "
+                f"A {per.get('A', 0)}, B {per.get('B', 0)} ("
+                + "; ".join(f"{_where(tables, s)}" for s in sorted(hits["segment_id"])) + ")")
+    segs = sorted(hits["segment_id"])
+    papers = claim["paper"]
+    relevant = sum(per.get(p, 0) for p in papers)
+    if relevant == 0:
+        return Result(SUPPORTED, evidence, "no passage reports primary data", segs)
+    return Result(CONTRADICTED, evidence, "the papers also report interviews, the researchers' observation or primary sources", segs)
+
+
+def coercion_via_sci(tables, variant, claim) -> Result:
+    ties = tables["ties"]
+    member = ties[(ties["relation"] == "membership") & (ties["source"] == "bandung-city")
+                  & (ties["target"] == "sister-city-international")]
+    counts = _output_counts(tables, "transfer")
+    unclear = counts.pop("unclear")
+    coercion = counts["coercion"]
+    base = sum(counts.values()) + (unclear if variant.unclear == "against" else 0)
+    evidence = (f"membership tie: {len(member)}; transfer codes: {_fmt_counts(counts) or 'none'}, unclear {unclear} "
+                f"({variant.unclear}); coercion {coercion} of {base}")
+    po = tables["policy_outputs"]
+    segs = sorted(set(member["segment_id"]) | set(po.loc[po["transfer"] == "coercion", "segment_id"]))
+    if member.empty:
+        return Result(CONTRADICTED, evidence, "no membership of SCI is coded", segs)
+    if coercion:
+        return Result(SUPPORTED, evidence, "membership, and outputs obtained by coercion", segs)
+    return Result(PARTLY, evidence, "Bandung is an SCI member, but no output is coded as transferred by coercion", segs)
+
+
+def single_sign_on(tables, variant, claim) -> Result:
+    po = tables["policy_outputs"]
+    sso = po[po["label"].str.contains(r"Single Sign On|\bSSO\b", case=False)]
+    sign_in = po[po["label"].str.contains("Single Sign In", case=False)]
+    statuses = sso["status"].tolist()
+    evidence = (f"Single Sign On output(s): {len(sso)} (status {', '.join(statuses) or '-'}, dimension "
+                f"{', '.join(sso['dimension']) or '-'}); 'Single Sign In' named inside {', '.join(sign_in['output_id']) or 'no output'} as a future plan")
+    segs = sorted(set(sso["segment_id"]) | set(sign_in["segment_id"]))
+    if sso.empty:
+        return Result(NOT_TESTABLE, evidence, "no Single Sign On output coded", segs)
+    if "implemented" in statuses:
+        return Result(SUPPORTED, evidence, "coded as implemented", segs)
+    if set(statuses) & {"planned", "proposed", "agreed"}:
+        return Result(PARTLY, evidence, "urged by the mayor and planned ('Single Sign In', a future plan in B), not reported as in use", segs)
+    if variant.unclear == "against":
+        return Result(CONTRADICTED, evidence, "status unclear (counted against)", segs)
+    return Result(NOT_TESTABLE, evidence, "status unclear", segs)
+
+
+def businesses_korean(tables, variant, claim) -> Result:
+    a = _case_actors(tables)
+    biz = a[a["kind"].isin(["business", "bank"])]
+    counts = biz["country"].value_counts().sort_index().to_dict()
+    kr = counts.get("KR", 0)
+    evidence = f"case business/bank actors by country: {_fmt_counts(counts) or 'none'} ({', '.join(sorted(biz['actor_id']))})"
+    segs = sorted(set(biz["segment_id"]))
+    if biz.empty:
+        return Result(NOT_TESTABLE, evidence, "no business actor coded", segs)
+    if kr > len(biz) / 2:
+        return Result(SUPPORTED, evidence, f"{kr} of {len(biz)} business actors are Korean", segs)
+    return Result(CONTRADICTED, evidence, f"only {kr} of {len(biz)} business actors are Korean", segs)
+
+
+def seoul_policies_adopted(tables, variant, claim) -> Result:
+    po = tables["policy_outputs"]
+    modelled = po[po["seoul_model"] != ""]
+    adopted = modelled[(modelled["diffusion"] != "unclear") & (modelled["status"] == "implemented")]
+    evidence = (f"outputs with a Seoul model {len(modelled)} ({', '.join(modelled['output_id'])}); adopted "
+                f"(diffusion coded) and implemented {len(adopted)} ({', '.join(adopted['output_id']) or 'none'})")
+    segs = sorted(set(modelled["segment_id"]) | ({"a-claim-not-assessable"} & set(tables["segments"]["segment_id"])))
+    if len(adopted) >= 2:
+        return Result(SUPPORTED, evidence, "several Seoul policies were adopted and implemented", segs)
+    if len(adopted) == 1:
+        return Result(PARTLY, evidence, "one Seoul policy was adopted; paper A itself says the influence cannot yet be assessed (p.575)", segs)
+    return Result(CONTRADICTED, evidence, "no implemented output is coded as adopted from a Seoul model", segs)
+
+
+def ksp_advises_indonesia(tables, variant, claim) -> Result:
+    ties = tables["ties"]
+    actors = tables["actors"].set_index("actor_id")
+    national_id = set(actors[(actors["country"] == "ID") & (actors["level"] == "national")].index)
+    all_ties = ties[(ties["source"] == "ksp") & ties["target"].isin(national_id)
+                    & ties["relation"].isin(["advocacy", "consultation"])]
+    other = _independent(all_ties, claim)
+    evidence = f"KSP advocacy ties to the Indonesian national level: {len(all_ties)}, of which coded from other passages: {len(other)}"
+    if len(other):
+        return Result(SUPPORTED, evidence, "other passages show KSP advising the national government", sorted(set(other["segment_id"])))
+    return Result(NOT_TESTABLE, evidence, "only the claim's own sentence speaks of it; the cited KSP reports are not in the text", sorted(set(all_ties["segment_id"])))
+
+
+def ksp_six_steps(tables, variant, claim) -> Result:
+    st = tables["stages"]
+    steps = st[st["sequence"] == "ksp-six-steps"]
+    ev = tables["events"]
+    ev = ev[(ev["process"] == "ksp") & (ev["phase"] != "")]
+    phases = ["preliminary", "launching", "policy-seminar", "interim", "final", "dissemination"]
+    seen = [p for p in phases if (ev["phase"] == p).any()]
+    missing = [p for p in phases if p not in seen]
+    evidence = f"coded steps {len(steps)}; KSP events cover {len(seen)} of {len(phases)} phases (missing: {', '.join(missing) or 'none'})"
+    segs = sorted(set(ev["segment_id"]))
+    if len(seen) == len(phases) and len(steps) == len(phases):
+        return Result(SUPPORTED, evidence, "every step has a recorded event", segs)
+    if len(seen) >= len(phases) / 2:
+        return Result(PARTLY, evidence, f"no event for {', '.join(missing)}; the bus consultation itself prints four phases", segs)
+    return Result(CONTRADICTED, evidence, "most steps have no recorded event", segs)
+
+
+FUNCTIONS = {f.__name__: f for f in (
+    actor_ranking, diffusion_mix, copying_absent, mostly_combination, cikapundung_combination,
+    ksp_most_active_bus, ksp_one_year, stage_count_consistent, six_implementation_stages,
+    smart_lbeg_coverage, paradiplomacy_principles, sister_cities_count, lrt_agreement, posco_amount,
+    lapi_appointed_2013, ministry_name, ksp_seoul_side_independent, actor_roles_consistent,
+    method_literature_only, coercion_via_sci, single_sign_on, businesses_korean,
+    seoul_policies_adopted, ksp_advises_indonesia, ksp_six_steps)}
+"""Claim functions by name (the ``function`` column of ``claims.csv``)."""
+
+
+# --------------------------------------------------------------------------------------------------
+# The ledger
+
+def claim_page(tables: dict, claim: dict) -> str:
+    """Where the claim is printed: ``'A p.573'``, ``'A p.575-576; B'``, ``'B'``."""
+    seg = tables["segments"].set_index("segment_id")
+    ids = [s for s in [claim["segment_id"], *claim.get("restated_in", [])] if s in seg.index]
+    pages = sorted({int(seg.loc[s, "page"]) for s in ids
+                    if seg.loc[s, "paper"] == "A" and not pd.isna(seg.loc[s, "page"])})
+    parts = []
+    if pages:
+        parts.append("A p." + (f"{pages[0]}" if len(pages) == 1 else f"{pages[0]}–{pages[-1]}"
+                               if pages == list(range(pages[0], pages[-1] + 1)) else ", ".join(map(str, pages))))
+    if any(seg.loc[s, "paper"] == "B" for s in ids):
+        parts.append("B")
+    return "; ".join(parts)
+
+
+def evaluate(variant=None, tables: dict | None = None, data_dir: Path | str | None = None) -> pd.DataFrame:
+    """The whole ledger under ``variant`` (a :class:`Variant`, a dict of its fields, or None for the
+    reference): one row per claim of ``claims.csv`` with ``claim_id``, ``paper``, ``page``,
+    ``verdict``, ``evidence``, ``explanation``, ``claim_en`` and ``evidence_segments``."""
+    variant = Variant.of(variant)
+    tables = tables if tables is not None else load_tables(data_dir)
+    view = apply_variant(tables, variant)
+    rows = []
+    for claim in tables["claims"].to_dict("records"):
+        fn = FUNCTIONS.get(claim["function"])
+        if fn is None:
+            raise KeyError(f"claim {claim['claim_id']}: no function {claim['function']!r} in compendium.claims")
+        res = fn(view, variant, claim)
+        rows.append({"claim_id": claim["claim_id"], "paper": claim["paper"], "page": claim_page(tables, claim),
+                     "verdict": res.verdict, "evidence": res.evidence, "explanation": res.explanation,
+                     "claim_en": claim["claim_en"], "evidence_segments": ";".join(res.segments)})
+    return pd.DataFrame(rows, columns=LEDGER_COLUMNS)
+
+
+def robustness(tables: dict | None = None, data_dir: Path | str | None = None,
+               variant_list: list[Variant] | None = None) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Every claim under every variant, in process.
+
+    Returns ``(verdicts, summary)``: ``verdicts`` has one row per claim and one column per variant
+    label (``coder/unclear/measure``); ``summary`` one row per claim with the reference verdict, the
+    verdicts seen (with counts), ``robust`` (same verdict under every variant) and ``hinges_on`` -- the
+    decisions (``coder``, ``unclear``, ``measure``) that change the verdict when only that decision
+    changes."""
+    tables = tables if tables is not None else load_tables(data_dir)
+    vs = variant_list or variants()
+    results = {v: evaluate(v, tables).set_index("claim_id")["verdict"] for v in vs}
+    verdicts = pd.DataFrame({v.label: results[v] for v in vs})
+    verdicts.index.name = "claim_id"
+    rows = []
+    for cid in verdicts.index:
+        seen = verdicts.loc[cid].value_counts()
+        hinges = []
+        for dim in ("coder", "unclear", "measure"):
+            for v in vs:
+                for w in vs:
+                    same_else = all(getattr(v, d) == getattr(w, d) for d in ("coder", "unclear", "measure") if d != dim)
+                    if same_else and getattr(v, dim) != getattr(w, dim) and results[v][cid] != results[w][cid]:
+                        hinges.append(dim)
+                        break
+                if dim in hinges:
+                    break
+        ref = results[vs[0]][cid] if vs[0] == REFERENCE else results.get(REFERENCE, results[vs[0]])[cid]
+        rows.append({"claim_id": cid, "reference": ref,
+                     "verdicts": "; ".join(f"{k} {seen[k]}" for k in VERDICTS if k in seen),
+                     "robust": len(seen) == 1, "hinges_on": ", ".join(hinges) or "-"})
+    return verdicts, pd.DataFrame(rows)
+
+
+# --------------------------------------------------------------------------------------------------
+# Output helpers
+
+def markdown(frame: pd.DataFrame) -> str:
+    """A GitHub pipe table (no external dependency); ``|`` and newlines in cells are escaped."""
+    def cell(x):
+        return str(x).replace("|", "\\|").replace("\n", " ")
+    cols = list(frame.columns)
+    lines = ["| " + " | ".join(cell(c) for c in cols) + " |", "|" + "|".join("---" for _ in cols) + "|"]
+    for row in frame.itertuples(index=False):
+        lines.append("| " + " | ".join(cell(x) for x in row) + " |")
+    return "\n".join(lines) + "\n"
+
+
+def format_ledger(ledger: pd.DataFrame, width: int = 100) -> str:
+    """The ledger as readable plain text for the terminal."""
+    import textwrap
+
+    out = []
+    for r in ledger.itertuples(index=False):
+        out.append(f"{r.claim_id}  [{r.paper}, {r.page}]  -> {r.verdict.upper()}")
+        out += textwrap.wrap(r.claim_en, width, initial_indent="  claim:    ", subsequent_indent="            ")
+        out += textwrap.wrap(r.explanation, width, initial_indent="  why:      ", subsequent_indent="            ")
+        out += textwrap.wrap(r.evidence, width, initial_indent="  evidence: ", subsequent_indent="            ")
+        out.append("")
+    counts = ledger["verdict"].value_counts()
+    out.append("verdicts: " + ", ".join(f"{k} {counts[k]}" for k in VERDICTS if k in counts))
+    return "\n".join(out)
+
+
+def run_variants(outdir: Path | str = "build/variants", notebook: Path | str | None = None,
+                 variant_list: list[Variant] | None = None, echo=print) -> list[Path]:
+    """Execute notebook 06 with papermill once per variant into ``outdir`` (one ``.ipynb`` each).
+    Artefacts go to ``outdir/<variant>/figures|tables`` so the committed ones are not touched."""
+    import papermill as pm
+
+    from compendium.paths import project_root
+
+    root = project_root()
+    notebook = Path(notebook or root / "notebooks" / "06_claims.ipynb")
+    outdir = Path(outdir)
+    if not outdir.is_absolute():
+        outdir = root / outdir
+    outdir.mkdir(parents=True, exist_ok=True)
+    written = []
+    for v in variant_list or variants():
+        name = f"06_claims__{v.coder}__{v.unclear}__{v.measure}"
+        target = outdir / f"{name}.ipynb"
+        params = {"data_dir": str(root / "data"), "figures_dir": str(outdir / name / "figures"),
+                  "tables_dir": str(outdir / name / "tables"), **asdict(v)}
+        echo(f"{v.label} -> {target}")
+        pm.execute_notebook(str(notebook), str(target), parameters=params, cwd=str(notebook.parent),
+                            kernel_name="python3", progress_bar=False, log_output=False)
+        written.append(target)
+    return written
+

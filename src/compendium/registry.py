@@ -1,0 +1,108 @@
+"""The registry of regenerated tables and figures (``outputs.yml`` at the repository root).
+
+Each artefact id (``A-…`` for paper A, ``B-…`` for paper B) maps to its paper, caption (Indonesian as
+printed and English), page (paper A) or section (paper B), the notebook and cell that write it, and its
+files. :func:`render_markdown` turns the registry into the README's "List of tables and figures";
+:func:`update_readme` replaces the block between ``<!-- artefacts:start -->`` and
+``<!-- artefacts:end -->`` (``compendium artefacts --update-readme`` does the same).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from compendium.paths import project_root
+
+REGISTRY_FILE = "outputs.yml"
+START, END = "<!-- artefacts:start -->", "<!-- artefacts:end -->"
+REQUIRED = ("paper", "kind", "caption_id", "caption_en", "printed_caption", "source_line", "reconstruction",
+            "notebook", "cell", "files")
+PAPER_PREFIXES = ("A-", "B-")
+
+
+class RegistryError(ValueError):
+    """outputs.yml is malformed; the message says which entry and field."""
+
+
+def load(path: Path | str | None = None) -> dict[str, dict]:
+    """The artefacts of ``outputs.yml`` by id, in the file's order, checked for required fields."""
+    import yaml
+
+    path = Path(path) if path else project_root() / REGISTRY_FILE
+    doc = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    artefacts = doc.get("artefacts") or {}
+    problems = []
+    for aid, entry in artefacts.items():
+        if not str(aid).startswith(PAPER_PREFIXES):
+            problems.append(f"{aid}: an artefact id starts with A- or B- (the paper)")
+        for key in REQUIRED:
+            if key not in (entry or {}):
+                problems.append(f"{aid}: missing field {key!r}")
+        if entry and entry.get("paper") == "A" and not isinstance(entry.get("page"), int):
+            problems.append(f"{aid}: paper A artefacts need an integer 'page'")
+        if entry and entry.get("paper") == "B" and not entry.get("section"):
+            problems.append(f"{aid}: paper B artefacts need a 'section'")
+        if entry and entry.get("kind") not in ("table", "figure"):
+            problems.append(f"{aid}: kind must be 'table' or 'figure'")
+    if problems:
+        raise RegistryError(f"{path.name}: " + "; ".join(problems))
+    return {aid: dict(entry, id=aid) for aid, entry in artefacts.items()}
+
+
+def files(registry: dict[str, dict]) -> list[str]:
+    """Every registered file (relative to the repository root), sorted."""
+    return sorted(f for entry in registry.values() for f in entry["files"])
+
+
+def where(entry: dict) -> str:
+    return f"p. {entry['page']}" if entry["paper"] == "A" else entry.get("section", "")
+
+
+def _cell(text: str) -> str:
+    return str(text).replace("|", "\\|").replace("\n", " ").strip()
+
+
+def render_markdown(registry: dict[str, dict] | None = None) -> str:
+    """The README's "List of tables and figures": one row per artefact, in registry order."""
+    registry = registry if registry is not None else load()
+    lines = [
+        "| id | paper | caption as printed (Indonesian) | English | where | regenerated | files |",
+        "|---|---|---|---|---|---|---|",
+    ]
+    for aid, e in registry.items():
+        caption = e["caption_id"] if e["printed_caption"] else f"(no caption; introduced by) “{e['caption_id']}”"
+        if e["source_line"]:
+            caption += f" — {e['source_line']}"
+        how = "reconstruction" if (e.get("reconstruction") or "").strip() else "as printed"
+        nb = Path(e["notebook"]).name
+        links = ", ".join(f"[{Path(f).suffix[1:]}]({f})" for f in e["files"])
+        lines.append(f"| {_cell(aid)} | {e['paper']} | {_cell(caption)} | {_cell(e['caption_en'])} | "
+                     f"{_cell(where(e))} | {how}; `{nb}` cell `{e['cell']}` | {links} |")
+    lines.append("")
+    lines.append("Generated from `outputs.yml` by `compendium.registry.update_readme` "
+                 "(`compendium artefacts --update-readme`); do not edit by hand.")
+    return "\n".join(lines)
+
+
+def readme_block(path: Path | str) -> str:
+    """The text between the markers of the README (raises if the markers are missing)."""
+    text = Path(path).read_text(encoding="utf-8")
+    if START not in text or END not in text or text.index(START) > text.index(END):
+        raise RegistryError(f"{path}: no '{START}' … '{END}' block")
+    return text[text.index(START) + len(START): text.index(END)].strip("\n")
+
+
+def update_readme(path: Path | str | None = None, registry: dict[str, dict] | None = None) -> bool:
+    """Replace the README's artefact block with :func:`render_markdown`; True if the file changed."""
+    from compendium.artefacts import atomic_write
+
+    path = Path(path) if path else project_root() / "README.md"
+    readme_block(path)  # checks the markers
+    text = path.read_text(encoding="utf-8")
+    head, rest = text.split(START, 1)
+    _, tail = rest.split(END, 1)
+    new = f"{head}{START}\n{render_markdown(registry)}\n{END}{tail}"
+    if new == text:
+        return False
+    atomic_write(path, new.encode("utf-8"))
+    return True

@@ -1,0 +1,242 @@
+"""The claims ledger: pinned verdicts, verdicts that follow the data, claims tied to real segments."""
+
+from __future__ import annotations
+
+import copy
+
+import pandas as pd
+import pytest
+
+from compendium import claims, network, sources
+
+# The reference variant (reference coder, unclear dropped, degree centrality). A data change that flips one
+# of these fails the test named after the claim.
+REFERENCE_VERDICTS = {
+    "actor-ranking": "contradicted",
+    "diffusion-combination-emulation": "partly supported",
+    "copying-did-not-happen": "partly supported",
+    "mostly-combination": "partly supported",
+    "cikapundung-combination": "partly supported",
+    "ksp-most-active-bus": "supported",
+    "ksp-advocacy-one-year": "partly supported",
+    "sister-city-stage-count": "contradicted",
+    "six-implementation-stages": "partly supported",
+    "smart-lbeg-covers-outputs": "supported",
+    "paradiplomacy-three-principles": "supported",
+    "sister-cities-25-14": "not testable from the text",
+    "lrt-investment-agreement": "contradicted",
+    "posco-investment-amount": "not testable from the text",
+    "lapi-itb-appointed-2013": "partly supported",
+    "ksp-ministry-economy-finance": "partly supported",
+    "ksp-seoul-side-independent": "contradicted",
+    "actor-types-mayors-internal": "partly supported",
+    "method-literature-study": "contradicted",
+    "coercion-via-sci-membership": "partly supported",
+    "single-sign-on": "partly supported",
+    "businesses-mostly-korean": "supported",
+    "seoul-policies-adopted": "partly supported",
+    "ksp-advises-indonesia": "not testable from the text",
+    "ksp-six-steps": "partly supported",
+}
+
+
+@pytest.fixture(scope="module")
+def tables():
+    return claims.load_tables()
+
+
+@pytest.fixture(scope="module")
+def ledger(tables):
+    return claims.evaluate(None, tables).set_index("claim_id")
+
+
+def _mutated(tables, **changes):
+    """A copy of the tables with some tables replaced (the originals stay untouched)."""
+    out = dict(tables)
+    out.update(changes)
+    return out
+
+
+# ---------------------------------------------------------------------------------------- the ledger
+
+def test_ledger_covers_every_claim_once(tables, ledger):
+    assert list(ledger.index) == list(tables["claims"]["claim_id"])
+    assert ledger.index.is_unique
+    assert 15 <= len(ledger) <= 25
+    assert set(REFERENCE_VERDICTS) == set(ledger.index), "pin a verdict for every claim of data/claims.csv"
+
+
+@pytest.mark.parametrize("claim_id", sorted(REFERENCE_VERDICTS))
+def test_reference_verdict(ledger, claim_id):
+    got = ledger.loc[claim_id, "verdict"]
+    assert got == REFERENCE_VERDICTS[claim_id], (
+        f"claim {claim_id!r}: verdict changed from {REFERENCE_VERDICTS[claim_id]!r} to {got!r} "
+        f"({ledger.loc[claim_id, 'evidence']})")
+
+
+def test_ledger_columns_and_values(ledger):
+    assert list(ledger.reset_index().columns[:6]) == ["claim_id", "paper", "page", "verdict", "evidence",
+                                                      "explanation"]
+    assert set(ledger["verdict"]) <= set(claims.VERDICTS)
+    assert set(ledger["paper"]) <= {"A", "B", "AB"}
+    assert ledger["evidence"].str.len().gt(0).all() and ledger["explanation"].str.len().gt(0).all()
+
+
+# ------------------------------------------------------------------------- claims, segments, functions
+
+def test_every_claim_segment_exists_and_is_verbatim(tables):
+    segs = tables["segments"].set_index("segment_id")
+    for row in tables["claims"].itertuples(index=False):
+        for sid in [row.segment_id, *row.restated_in]:
+            assert sid in segs.index, f"claim {row.claim_id}: segment {sid!r} is in no segments file"
+            seg = segs.loc[sid]
+            assert sources.paper(seg["paper"]).find(seg["quote"]), f"{sid}: quote not in paper {seg['paper']}"
+            assert seg["paper"] in row.paper, f"claim {row.claim_id} ({row.paper}) quotes paper {seg['paper']}"
+
+
+def test_every_function_named_exists(tables):
+    for row in tables["claims"].itertuples(index=False):
+        assert row.function in claims.FUNCTIONS, f"claim {row.claim_id}: no function {row.function!r}"
+        assert getattr(claims, row.function) is claims.FUNCTIONS[row.function]
+
+
+def test_claim_ids_are_unique_slugs(tables):
+    ids = tables["claims"]["claim_id"]
+    assert ids.is_unique
+    assert ids.str.fullmatch(r"[a-z0-9]+(-[a-z0-9]+)*").all()
+
+
+def test_measures_match_network():
+    assert set(claims.MEASURES) == set(network.MEASURES)
+
+
+# ------------------------------------------------------------------- verdicts follow the data
+
+def test_recoding_an_output_as_copying_flips_copying_claims(tables, ledger):
+    po = tables["policy_outputs"].copy()
+    for oid in ("wifi-taman", "mepeling"):
+        po.loc[po["output_id"] == oid, "diffusion"] = "copying"
+    new = claims.evaluate(None, _mutated(tables, policy_outputs=po)).set_index("claim_id")
+    assert ledger.loc["copying-did-not-happen", "verdict"] == "partly supported"
+    assert new.loc["copying-did-not-happen", "verdict"] == "contradicted"
+    assert new.loc["diffusion-combination-emulation", "verdict"] == "contradicted"
+
+
+def test_more_combination_codes_make_the_claims_supported(tables):
+    po = tables["policy_outputs"].copy()
+    for oid in ("little-seoul", "little-bandung", "lrt"):
+        po.loc[po["output_id"] == oid, "diffusion"] = "combination"
+    new = claims.evaluate(None, _mutated(tables, policy_outputs=po)).set_index("claim_id")
+    assert new.loc["mostly-combination", "verdict"] == "supported"
+    assert new.loc["diffusion-combination-emulation", "verdict"] == "supported"
+    assert new.loc["copying-did-not-happen", "verdict"] == "supported"
+
+
+def test_lrt_status_agreed_supports_the_agreement(tables):
+    po = tables["policy_outputs"].copy()
+    po.loc[po["output_id"] == "asean-connectivity-lrt", "status"] = "agreed"
+    new = claims.evaluate(None, _mutated(tables, policy_outputs=po)).set_index("claim_id")
+    assert new.loc["lrt-investment-agreement", "verdict"] == "supported"
+
+
+def test_seoul_mayor_external_makes_roles_consistent(tables):
+    actors = tables["actors"].copy()
+    actors.loc[actors["actor_id"] == "seoul-mayor", "role"] = "external"
+    new = claims.evaluate(None, _mutated(tables, actors=actors)).set_index("claim_id")
+    assert new.loc["actor-types-mayors-internal", "verdict"] == "supported"
+
+
+def test_a_coercion_output_supports_the_coercion_claim(tables):
+    po = tables["policy_outputs"].copy()
+    po.loc[po["output_id"] == "mou-agreements", "transfer"] = "coercion"
+    new = claims.evaluate(None, _mutated(tables, policy_outputs=po)).set_index("claim_id")
+    assert new.loc["coercion-via-sci-membership", "verdict"] == "supported"
+
+
+def test_a_mayor_hub_supports_the_ranking(tables):
+    ties = tables["ties"].copy()
+    partners = ["kofice", "korea-exim-bank", "ksp", "seoul-tax-department", "diskominfo-bandung",
+                "dishub-bandung", "bppd-bandung", "bandung-asn"]
+    extra = pd.DataFrame([{"tie_id": f"tie-9{i:02d}", "source": "ridwan-kamil", "target": p,
+                           "relation": "visit", "directed": True, "date_start": "", "date_end": "",
+                           "segment_id": "a-ridwan-elected", "reconstruction": "test"}
+                          for i, p in enumerate(partners)])
+    new = claims.evaluate(None, _mutated(tables, ties=pd.concat([ties, extra], ignore_index=True)))
+    assert new.set_index("claim_id").loc["actor-ranking", "verdict"] != "contradicted"
+
+
+def test_the_claims_own_sentence_is_not_evidence(tables):
+    """KSP's advice to Indonesia rests on its own sentence only; a tie from another passage makes it testable."""
+    ties = tables["ties"].copy()
+    extra = pd.DataFrame([{"tie_id": "tie-999", "source": "ksp", "target": "indonesia-government",
+                           "relation": "advocacy", "directed": True, "date_start": "", "date_end": "",
+                           "segment_id": "a-conclusion-ksp-meetings", "reconstruction": "test"}])
+    new = claims.evaluate(None, _mutated(tables, ties=pd.concat([ties, extra], ignore_index=True)))
+    assert new.set_index("claim_id").loc["ksp-advises-indonesia", "verdict"] == "supported"
+
+
+def test_evaluate_does_not_change_the_tables(tables):
+    before = copy.deepcopy(tables["policy_outputs"])
+    claims.evaluate({"coder": "coder-2", "unclear": "against", "measure": "pagerank"}, tables)
+    pd.testing.assert_frame_equal(before, tables["policy_outputs"])
+
+
+# ----------------------------------------------------------------------------------------- variants
+
+def test_second_coder_overlay(tables):
+    view = claims.apply_variant(tables, claims.Variant(coder="coder-2"))
+    po = view["policy_outputs"].set_index("output_id")
+    assert po.loc["bus-reform-strategy", "diffusion"] == "emulation"  # the second coder's code
+    assert po.loc["bus-reform-strategy", "status"] == "proposed"  # not recoded: kept from the reference
+    assert view["actors"].set_index("actor_id").loc["ksp-experts", "kind"] == "person"
+    assert tables["actors"].set_index("actor_id").loc["ksp-experts", "kind"] == "consultant"
+
+
+def test_unclear_against_flips_the_diffusion_claims(tables):
+    new = claims.evaluate({"unclear": "against"}, tables).set_index("claim_id")
+    assert new.loc["copying-did-not-happen", "verdict"] == "contradicted"
+    assert new.loc["smart-lbeg-covers-outputs", "verdict"] == "partly supported"
+
+
+def test_bad_variant_is_refused():
+    with pytest.raises(ValueError, match="unclear"):
+        claims.Variant(unclear="maybe")
+    with pytest.raises(ValueError, match="measure"):
+        claims.Variant(measure="closeness")
+
+
+def test_variants_table_shape(tables):
+    vs = claims.variants()
+    assert len(vs) == len(claims.CODERS) * len(claims.UNCLEAR) * len(claims.MEASURES) == 20
+    assert vs[0] == claims.REFERENCE
+    verdicts, summary = claims.robustness(tables)
+    assert verdicts.shape == (len(tables["claims"]), 20)
+    assert list(verdicts.columns) == [v.label for v in vs]
+    assert list(verdicts.index) == list(tables["claims"]["claim_id"])
+    assert set(verdicts.stack()) <= set(claims.VERDICTS)
+    assert list(summary.columns) == ["claim_id", "reference", "verdicts", "robust", "hinges_on"]
+    assert summary.set_index("claim_id")["reference"].to_dict() == REFERENCE_VERDICTS
+    # Robust exactly when one verdict is seen; a claim that is not robust names what it hinges on.
+    for row in summary.itertuples(index=False):
+        assert row.robust == (verdicts.loc[row.claim_id].nunique() == 1)
+        assert (row.hinges_on == "-") == row.robust
+    hinge = summary.set_index("claim_id")["hinges_on"]
+    assert hinge["smart-lbeg-covers-outputs"] == "unclear"
+    assert "coder" in hinge["mostly-combination"]
+
+
+# ----------------------------------------------------------------------------------------- helpers
+
+@pytest.mark.parametrize("words,n", [("lima", 5), ("enam", 6), ("tiga", 3), ("empat belas", 14),
+                                     ("dua puluh lima", 25), ("sebelas", 11), ("sepuluh", 10),
+                                     ("tahapan", None)])
+def test_indonesian_number(words, n):
+    assert claims.indonesian_number(words) == n
+
+
+def test_cli_prints_the_ledger(capsys):
+    from compendium.cli import main
+
+    assert main(["claims"]) == 0
+    out = capsys.readouterr().out
+    assert "actor-ranking" in out and "CONTRADICTED" in out and "verdicts:" in out
