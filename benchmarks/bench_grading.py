@@ -1,0 +1,111 @@
+"""Benchmark of `compendium grade` (not a test). Prints Markdown lines for benchmarks/RESULTS.md.
+
+    .venv/bin/python benchmarks/bench_grading.py [--csv 300] [--notebooks 6] [--workers N]
+
+1. CSV: N synthetic submissions of policy-outputs (seeded mistakes), graded cold (no cache) including the
+   reports (gradebook, feedback, class report and figure), then again warm (all from the cache).
+   Target: < 10 s cold on 2 cores.
+2. Notebooks: the empty-notebook floor (one sandboxed run of a notebook with no cells, the cost of a
+   process, a kernel and a data copy) is measured in the same run, then N small notebook submissions
+   on `workers` workers. Target: wall time <= 1.3 × N × floor ÷ workers.
+Work files go to benchmarks/_work/ (git-ignored).
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import random
+import shutil
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT / "tools"))
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--csv", type=int, default=300)
+    ap.add_argument("--notebooks", type=int, default=6)
+    ap.add_argument("--workers", type=int, default=os.cpu_count() or 1)
+    args = ap.parse_args()
+
+    from nbauthor import write as write_notebook
+
+    from compendium.grading import Limits, grade, load_assignment, write_reports
+    from compendium.grading.assignments import template_csv
+    from compendium.grading.sandbox import run_notebook
+
+    work = ROOT / "benchmarks" / "_work" / "grading"
+    shutil.rmtree(work, ignore_errors=True)
+    (work / "csv").mkdir(parents=True)
+    t0 = time.perf_counter()
+    a = load_assignment("policy-outputs")
+    t_load = time.perf_counter() - t0
+    rng = random.Random(1)
+    key = template_csv(a, fill_key=True).splitlines()
+    for s in range(args.csv):
+        lines = [key[0]]
+        for line in key[1:]:
+            item, *codes = line.split(",")
+            codes = [rng.choice(v.codes) if rng.random() < 0.15 else c for c, v in zip(codes, a.variables)]
+            lines.append(",".join([item, *codes]))
+        (work / "csv" / f"st{s:04d}.csv").write_text("\n".join(lines) + "\n")
+
+    t0 = time.perf_counter()
+    run = grade(a, work / "csv", cache_dir=work / "csv-out" / ".cache", progress=False)
+    t_grade = time.perf_counter() - t0
+    write_reports(run, work / "csv-out")
+    t_cold = time.perf_counter() - t0
+    t0 = time.perf_counter()
+    run = grade(a, work / "csv", cache_dir=work / "csv-out" / ".cache", progress=False)
+    write_reports(run, work / "csv-out")
+    t_warm_grade = time.perf_counter() - t0
+
+    limits = Limits(cell_timeout=30, notebook_timeout=120)
+    (work / "nb").mkdir()
+    empty = work / "empty.ipynb"
+    write_notebook(str(empty), [])
+    floors = []
+    for _ in range(2):
+        t0 = time.perf_counter()
+        run_notebook(empty, a.data_dir, limits, a.withheld())
+        floors.append(time.perf_counter() - t0)
+    floor = min(floors)
+    from concurrent.futures import ThreadPoolExecutor
+
+    t0 = time.perf_counter()
+    with ThreadPoolExecutor(args.workers) as pool:
+        list(pool.map(lambda _: run_notebook(empty, a.data_dir, limits, a.withheld()), range(args.workers)))
+    t_par = time.perf_counter() - t0  # `workers` empty notebooks at once: what the machine gives in parallel
+    body = "\n".join(key)
+    for s in range(args.notebooks):
+        write_notebook(str(work / "nb" / f"nb{s:02d}.ipynb"),
+                       [("code", f"open('submission.csv', 'w').write({body!r} + '\\n')")])
+    t0 = time.perf_counter()
+    nbrun = grade(a, work / "nb", cache_dir=work / "nb-out" / ".cache", workers=args.workers, limits=limits,
+                  progress=False)
+    t_nb = time.perf_counter() - t0
+    ok = sum(r.status == "ok" for r in nbrun.results)
+    target = 1.3 * args.notebooks * floor / args.workers
+
+    cores = os.cpu_count()
+    total = t_load + t_cold
+    print(f"- grading, {args.csv} CSV submissions (policy-outputs, {len(a.items)} items × {len(a.variables)} "
+          f"variables), {cores} cores: {total:.2f} s cold = loading and validating the reference {t_load:.2f} s "
+          f"+ grading {t_grade:.2f} s + gradebook, {args.csv} feedback files (.md+.html), class report and "
+          f"figure {t_cold - t_grade:.2f} s; again with the cache {t_warm_grade:.2f} s -- target < 10 s: "
+          f"{'met' if total < 10 else 'NOT met'}")
+    print(f"- grading, notebooks: empty-notebook floor {floor:.2f} s (sandbox: data copy, process, kernel); "
+          f"{args.notebooks} notebooks on {args.workers} worker(s) {t_nb:.2f} s ({ok}/{args.notebooks} ok) vs "
+          f"target 1.3 × N × floor ÷ workers = {target:.2f} s: {'met' if t_nb <= target else 'NOT met'} "
+          f"(ratio {t_nb / (args.notebooks * floor / args.workers):.2f}); for scale, {args.workers} empty "
+          f"notebooks at once took {t_par:.2f} s (parallel efficiency of this machine "
+          f"{floor * args.workers / t_par / args.workers:.2f})")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

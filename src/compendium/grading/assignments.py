@@ -1,0 +1,283 @@
+"""Assignments as data: ``data/assignments/NAME.yaml`` and the reference coding they are graded against.
+
+An assignment file has ``id``, ``title``, ``instructions``, ``items`` (a selector: ``table``, ``id``
+column, ``label`` column, ``where`` filter), ``variables`` (``name``, ``field`` in the table, ``weight``),
+``rubric`` (``scheme: proportional`` -- points = weight × share of items agreeing, rounded to
+``rounding`` -- or ``scheme: thresholds`` -- the first ``min_agreement`` reached gives ``fraction`` ×
+weight), ``withhold`` (paths under ``data/`` removed from a notebook submission's copy of the data) and
+``second_coder`` (path under ``data/`` of an independent re-coding, if any).
+
+The allowed codes of each variable and their definitions (English and Indonesian) come from the data
+package (``data/datapackage.json``: the field's ``constraints.enum`` and ``x-categories``), so the
+assignment never restates the codebook.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import sys
+from dataclasses import dataclass, field
+from functools import cached_property
+from pathlib import Path
+
+from compendium.paths import data_dir as _default_data_dir
+
+
+class AssignmentError(ValueError):
+    """The assignment file (or the reference it selects) is unusable."""
+
+
+@dataclass(frozen=True)
+class Category:
+    value: str
+    label_en: str = ""
+    label_id: str = ""
+    definition_en: str = ""
+    definition_id: str = ""
+
+
+@dataclass(frozen=True)
+class Variable:
+    name: str
+    field: str
+    weight: float
+    codes: tuple[str, ...]
+    categories: dict[str, Category] = field(default_factory=dict, compare=False, hash=False)
+    description_en: str = ""
+    description_id: str = ""
+
+
+@dataclass
+class Assignment:
+    """An assignment with its reference key loaded."""
+
+    name: str
+    spec: dict
+    data_dir: Path
+    variables: list[Variable]
+    key: "object"  # pandas DataFrame: item_id, label, segment_id, one column per variable
+    segments: "object"  # pandas DataFrame indexed by segment_id
+    spec_bytes: bytes = b""
+
+    @property
+    def title(self) -> str:
+        return self.spec.get("title", self.name)
+
+    @property
+    def instructions(self) -> str:
+        return self.spec.get("instructions", "").strip()
+
+    @property
+    def items(self) -> list[str]:
+        return list(self.key["item_id"])
+
+    @property
+    def variable_names(self) -> list[str]:
+        return [v.name for v in self.variables]
+
+    @property
+    def max_score(self) -> float:
+        return float(sum(v.weight for v in self.variables))
+
+    @cached_property
+    def fingerprint(self) -> str:
+        """Hash of everything a grade depends on besides the submission: spec, key, codebook."""
+        payload = {
+            "spec": hashlib.sha256(self.spec_bytes).hexdigest(),
+            "key": self.key[["item_id", *self.variable_names]].to_csv(index=False),
+            "codes": {v.name: list(v.codes) for v in self.variables},
+        }
+        return hashlib.sha256(json.dumps(payload, sort_keys=True).encode()).hexdigest()
+
+    def points(self, variable: Variable, agreement: float) -> float:
+        """Points for one variable from its agreement share (0..1) under the rubric."""
+        rubric = self.spec.get("rubric", {}) or {}
+        scheme = rubric.get("scheme", "proportional")
+        if agreement != agreement:  # NaN
+            return 0.0
+        if scheme == "proportional":
+            step = float(rubric.get("rounding", 0.1))
+            raw = variable.weight * agreement
+            return round(round(raw / step) * step, 6)
+        if scheme == "thresholds":
+            for row in sorted(rubric["thresholds"], key=lambda r: -float(r["min_agreement"])):
+                if agreement + 1e-12 >= float(row["min_agreement"]):
+                    return round(variable.weight * float(row["fraction"]), 6)
+            return 0.0
+        raise AssignmentError(f"{self.name}: unknown rubric scheme {scheme!r} (proportional or thresholds)")
+
+    def rubric_text(self) -> str:
+        rubric = self.spec.get("rubric", {}) or {}
+        weights = ", ".join(f"{v.name} {v.weight:g}" for v in self.variables)
+        if rubric.get("scheme", "proportional") == "proportional":
+            return (f"points per variable = weight × share of items coded like the reference "
+                    f"(rounded to {float(rubric.get('rounding', 0.1)):g}); weights: {weights}; "
+                    f"maximum {self.max_score:g}")
+        rows = "; ".join(f"≥ {100 * float(r['min_agreement']):g} % → {float(r['fraction']):g} × weight"
+                         for r in sorted(rubric["thresholds"], key=lambda r: -float(r["min_agreement"])))
+        return f"thresholds on the share of items coded like the reference: {rows}; weights: {weights}; maximum {self.max_score:g}"
+
+    def definition(self, variable: str, code: str, lang: str = "en") -> str:
+        var = self._variables[variable]
+        cat = var.categories.get(code)
+        if cat is None:
+            return ""
+        return cat.definition_en if lang == "en" else cat.definition_id
+
+    @cached_property
+    def _variables(self) -> dict:
+        return {v.name: v for v in self.variables}
+
+    @cached_property
+    def _segment_of(self) -> dict:
+        return dict(zip(self.key["item_id"], self.key["segment_id"]))
+
+    def evidence(self, item_id: str) -> dict:
+        """The item's evidence: paper, page, section and quote of its segment."""
+        seg = str(self._segment_of.get(item_id, "") or "")
+        if seg and seg in self.segments.index:
+            s = self.segments.loc[seg]
+            page = s.get("page")
+            return {"segment_id": seg, "paper": str(s.get("paper", "")), "section": str(s.get("section", "")),
+                    "page": "" if str(page) in ("", "<NA>", "nan", "None") else str(page),
+                    "quote": str(s.get("quote", ""))}
+        return {"segment_id": seg, "paper": "", "section": "", "page": "", "quote": ""}
+
+    def withheld(self) -> list[str]:
+        return [str(p) for p in self.spec.get("withhold", []) or []]
+
+
+def assignments_dir(data_dir: Path | str | None = None) -> Path:
+    return Path(data_dir or _default_data_dir()) / "assignments"
+
+
+def available(data_dir: Path | str | None = None) -> list[str]:
+    return sorted(p.stem for p in assignments_dir(data_dir).glob("*.yaml"))
+
+
+def _package(folder: Path) -> dict:
+    path = folder / "datapackage.json"
+    if not path.is_file():
+        return {}
+    return json.loads(path.read_text(encoding="utf-8"))
+
+
+def _resource(package: dict, table: str) -> dict:
+    for r in package.get("resources", []):
+        if r.get("name", "").replace("-", "_") == table.replace("-", "_"):
+            return r
+    return {}
+
+
+def _tables(folder: Path, table: str) -> tuple["object", "object"]:
+    """The selected reference table and the segments table: validated by compendium.coding if the data
+    is valid; otherwise read as plain CSV with a warning (so a half-edited table elsewhere in data/ does
+    not stop the grading)."""
+    import pandas as pd
+
+    try:
+        from compendium.coding import CodingError, load
+
+        try:
+            frames = load(folder)
+            return frames[table.replace("-", "_")], frames["segments"]
+        except CodingError as err:
+            print(f"warning: the coded data has {len(err.problems)} problem(s) "
+                  f"(run `compendium validate`); grading against the CSV as it stands", file=sys.stderr)
+    except ImportError:
+        pass
+    res = _resource(_package(folder), table)
+    path = folder / res.get("path", f"raw/coded/{table}.csv")
+    read = dict(dtype=str, keep_default_na=False, encoding="utf-8")
+    return pd.read_csv(path, **read), pd.read_csv(folder / "raw/coded/segments.csv", **read)
+
+
+def load_assignment(name: str, data_dir: Path | str | None = None) -> Assignment:
+    """Read ``data/assignments/NAME.yaml`` and build its reference key from the coded data."""
+    import yaml
+
+    folder = Path(data_dir or _default_data_dir()).resolve()
+    path = assignments_dir(folder) / f"{name}.yaml"
+    if not path.is_file():
+        raise AssignmentError(f"no assignment {name!r}: expected {path}; have {available(folder)}")
+    spec_bytes = path.read_bytes()
+    spec = yaml.safe_load(spec_bytes) or {}
+    sel = spec.get("items") or {}
+    table, id_col = sel.get("table"), sel.get("id")
+    if not table or not id_col:
+        raise AssignmentError(f"{path}: items needs a 'table' and an 'id' column")
+    frame, segments = _tables(folder, table)
+    for col, want in (sel.get("where") or {}).items():
+        frame = frame[frame[col].astype(str) == str(want)]
+    if frame.empty:
+        raise AssignmentError(f"{path}: the selector picks no rows of {table}")
+
+    resource = _resource(_package(folder), table)
+    fields = {f["name"]: f for f in resource.get("schema", {}).get("fields", [])}
+    variables = []
+    for v in spec.get("variables", []):
+        fname = v.get("field", v["name"])
+        if fname not in frame.columns:
+            raise AssignmentError(f"{path}: variable {v['name']!r}: no column {fname!r} in {table}")
+        f = fields.get(fname, {})
+        cats = {c["value"]: Category(c["value"], c.get("label_en", ""), c.get("label_id", ""),
+                                     c.get("definition_en", ""), c.get("definition_id", ""))
+                for c in f.get("x-categories", [])}
+        codes = tuple(f.get("constraints", {}).get("enum", []) or cats or
+                      sorted(frame[fname].astype(str).unique()))
+        variables.append(Variable(v["name"], fname, float(v.get("weight", 1)), codes, cats,
+                                  f.get("description", ""), f.get("description_id", "")))
+    label_col = sel.get("label")
+    key = frame[[id_col]].rename(columns={id_col: "item_id"}).astype(str)
+    key["label"] = frame[label_col].astype(str).values if label_col in frame.columns else ""
+    key["segment_id"] = frame["segment_id"].astype(str).values if "segment_id" in frame.columns else ""
+    for v in variables:
+        key[v.name] = frame[v.field].astype(str).values
+    key = key.reset_index(drop=True)
+    segments = segments.astype({"segment_id": str}).set_index("segment_id", drop=False)
+    return Assignment(name=spec.get("id", name), spec=spec, data_dir=folder, variables=variables, key=key,
+                      segments=segments, spec_bytes=spec_bytes)
+
+
+def template_csv(a: Assignment, fill_key: bool = False) -> str:
+    """The blank submission (or, with ``fill_key``, the answer key) as CSV text."""
+    import csv
+    import io
+
+    buf = io.StringIO()
+    w = csv.writer(buf, lineterminator="\n")
+    w.writerow(["item_id", *a.variable_names])
+    for _, row in a.key.iterrows():
+        w.writerow([row["item_id"], *[(row[v] if fill_key else "") for v in a.variable_names]])
+    return buf.getvalue()
+
+
+def codes_csv(a: Assignment) -> str:
+    """The companion file of allowed codes: variable, code, labels and definitions (EN and ID)."""
+    import csv
+    import io
+
+    buf = io.StringIO()
+    w = csv.writer(buf, lineterminator="\n")
+    w.writerow(["variable", "code", "label_en", "label_id", "definition_en", "definition_id"])
+    for v in a.variables:
+        for code in v.codes:
+            c = v.categories.get(code, Category(code))
+            w.writerow([v.name, code, c.label_en, c.label_id, c.definition_en, c.definition_id])
+    return buf.getvalue()
+
+
+def items_csv(a: Assignment) -> str:
+    """The items with their label and the evidence quote (a help for students; no codes)."""
+    import csv
+    import io
+
+    buf = io.StringIO()
+    w = csv.writer(buf, lineterminator="\n")
+    w.writerow(["item_id", "label", "paper", "page", "quote"])
+    for item in a.items:
+        ev = a.evidence(item)
+        label = a.key.set_index("item_id").loc[item, "label"]
+        w.writerow([item, label, ev["paper"], ev["page"], ev["quote"]])
+    return buf.getvalue()

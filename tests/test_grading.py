@@ -1,0 +1,218 @@
+"""Grading CSV submissions: marks, chance-level random codes, every kind of bad file, cache, --only, CLI,
+the class report, and the reference-vs-second-coder reliability (against a fixture)."""
+
+from __future__ import annotations
+
+import csv
+import io
+import random
+import shutil
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from compendium.grading import grade, load_assignment, reliability, write_reports
+from compendium.grading.assignments import template_csv
+from compendium.grading.report import similar_pairs
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+@pytest.fixture(scope="module")
+def po():
+    return load_assignment("policy-outputs", ROOT / "data")
+
+
+@pytest.fixture(scope="module")
+def ar():
+    return load_assignment("actor-roles", ROOT / "data")
+
+
+def _csv(a, rows) -> bytes:
+    buf = io.StringIO()
+    w = csv.writer(buf, lineterminator="\n")
+    w.writerow(["item_id", *a.variable_names])
+    w.writerows(rows)
+    return buf.getvalue().encode()
+
+
+def _key_rows(a):
+    return [[r["item_id"], *[r[v] for v in a.variable_names]] for _, r in a.key.iterrows()]
+
+
+def test_perfect_submission_gets_full_marks(po, tmp_path):
+    (tmp_path / "perfect.csv").write_bytes(template_csv(po, fill_key=True).encode())
+    [r] = grade(po, tmp_path, progress=False).results
+    assert r.status == "ok" and r.total == po.max_score
+    for v in po.variable_names:
+        assert r.metrics[v] == {"agreement_pct": 100.0, "cohen_kappa": 1.0, "kripp_alpha_nominal": 1.0}
+
+
+def test_random_submissions_are_near_chance(ar, tmp_path):
+    rng = random.Random(7)
+    for s in range(12):
+        rows = [[i, *[rng.choice(v.codes) for v in ar.variables]] for i in ar.items]
+        (tmp_path / f"rand{s:02d}.csv").write_bytes(_csv(ar, rows))
+    run = grade(ar, tmp_path, progress=False)
+    for v in ar.variable_names:
+        kappas = [r.metrics[v]["cohen_kappa"] for r in run.results]
+        alphas = [r.metrics[v]["kripp_alpha_nominal"] for r in run.results]
+        assert abs(sum(kappas) / len(kappas)) < 0.1, v
+        assert abs(sum(alphas) / len(alphas)) < 0.15, v
+    assert max(r.total for r in run.results) < 0.5 * ar.max_score
+
+
+BAD = {
+    "empty": (b"", "empty"),
+    "blank": (b"\n\n  \n", "empty"),
+    "binary": (b"PK\x03\x04\x00\x00\x08\x00binary\x00stuff", "binary"),
+    "utf16": (None, "UTF-16"),
+    "latin1": (None, "not UTF-8"),
+    "semicolons": (None, "semicolons"),
+    "no_header": (None, "header lacks"),
+    "bad_quote": (None, "not valid CSV"),
+    "unknown_item": (None, "unknown item ids"),
+    "unknown_code": (None, "did you mean 'emulation'"),
+    "missing_row": (None, "missing"),
+    "duplicate_row": (None, "duplicate rows"),
+    "empty_cell": (None, "empty cells"),
+    "wrong_width": (None, "wrong number of fields"),
+}
+
+
+def _bad_files(a) -> dict[str, bytes]:
+    good = template_csv(a, fill_key=True)
+    rows = good.splitlines()
+    out = {k: v for k, (v, _) in BAD.items() if v is not None}
+    out["utf16"] = good.encode("utf-16")
+    out["latin1"] = (good.rstrip("\n") + "é\n").encode("latin-1")  # an accented letter, Latin-1 encoded
+    out["semicolons"] = good.replace(",", ";").encode()
+    out["no_header"] = "\n".join(rows[1:]).encode()
+    out["bad_quote"] = (good + 'x,"unterminated\n').encode()
+    out["unknown_item"] = (good + "not-an-item,unclear,unclear,unclear\n").encode()
+    out["unknown_code"] = good.replace(rows[15], rows[15].rsplit(",", 2)[0] + ",emulaton," + rows[15].rsplit(",", 1)[1]).encode()
+    out["missing_row"] = "\n".join(rows[:-1]).encode()
+    out["duplicate_row"] = (good + rows[1] + "\n").encode()
+    out["empty_cell"] = good.replace(rows[2], rows[2].rsplit(",", 1)[0] + ",").encode()
+    out["wrong_width"] = good.replace(rows[3], rows[3] + ",extra,fields").encode()
+    return out
+
+
+def test_every_bad_submission_is_invalid_with_a_helpful_comment_and_the_batch_goes_on(po, tmp_path):
+    for name, data in _bad_files(po).items():
+        (tmp_path / f"{name}.csv").write_bytes(data)
+    (tmp_path / "good.csv").write_bytes(template_csv(po, fill_key=True).encode())
+    run = grade(po, tmp_path, progress=False)
+    by = {r.student_id: r for r in run.results}
+    assert by["good"].status == "ok" and by["good"].total == po.max_score
+    for name, (_, hint) in BAD.items():
+        r = by[name]
+        assert r.status == "invalid", (name, r.comments)
+        assert r.comments.startswith("Fix and hand in again:"), name
+        assert hint.lower() in r.comments.lower(), (name, r.comments)
+    assert "'mepeling'" not in by["missing_row"].comments  # names the missing item itself …
+    assert po.items[-1] in by["missing_row"].comments
+    assert "not-an-item" in by["unknown_item"].comments
+
+
+def test_both_csv_and_notebook_from_one_student_is_invalid(po, tmp_path):
+    (tmp_path / "s.csv").write_bytes(template_csv(po, fill_key=True).encode())
+    (tmp_path / "s.ipynb").write_text("{}")
+    [r] = grade(po, tmp_path, progress=False).results
+    assert r.status == "invalid" and "ONE file" in r.comments
+
+
+def test_cache_makes_regrading_instant_and_only_regrades_one(po, tmp_path):
+    subs, cache = tmp_path / "subs", tmp_path / "cache"
+    subs.mkdir()
+    rows = _key_rows(po)
+    for s in range(20):  # 20 < 22 items: every file differs (the cache is keyed by content)
+        rows2 = [list(r) for r in rows]
+        rows2[s % len(rows2)][2] = "copying" if rows2[s % len(rows2)][2] != "copying" else "emulation"
+        (subs / f"st{s:02d}.csv").write_bytes(_csv(po, rows2))
+    first = grade(po, subs, cache_dir=cache, progress=False)
+    assert not any(r.cached for r in first.results)
+    assert len(list(cache.glob("*.json"))) == 20
+    t = time.perf_counter()
+    second = grade(po, subs, cache_dir=cache, progress=False)
+    assert all(r.cached for r in second.results) and time.perf_counter() - t < 1.0
+    assert [(r.student_id, r.total) for r in first.results] == [(r.student_id, r.total) for r in second.results]
+    # a changed file is regraded, the others still come from the cache
+    (subs / "st03.csv").write_bytes(template_csv(po, fill_key=True).encode())
+    third = grade(po, subs, cache_dir=cache, progress=False)
+    assert [r.student_id for r in third.results if not r.cached] == ["st03"]
+    assert next(r for r in third.results if r.student_id == "st03").total == po.max_score
+    only = grade(po, subs, cache_dir=cache, only="st07", progress=False)
+    assert [r.student_id for r in only.results if not r.cached] == ["st07"]
+    assert len(only.results) == 20
+    with pytest.raises(FileNotFoundError):
+        grade(po, subs, cache_dir=cache, only="nobody-here", progress=False)
+
+
+def test_reports_feedback_and_too_alike_pairs(ar, tmp_path):
+    examples = ROOT / "data" / "examples" / "actor-roles"
+    run = grade(ar, examples, progress=False, kinds=(".csv",))
+    status = {r.student_id: r.status for r in run.results}
+    assert status["s07-semicolons"] == status["s08-utf16"] == "invalid"
+    pairs = similar_pairs(run)
+    flagged = {tuple(x) for x in pairs[pairs["flagged"]][["student_a", "student_b"]].values}
+    assert flagged == {("s05-pair-a", "s06-pair-b")}
+    out = write_reports(run, tmp_path / "out")
+    book = out["gradebook"].read_text()
+    assert book.splitlines()[0].startswith("student_id,assignment,submission,role_agreement_pct,role_cohen_kappa,"
+                                           "role_kripp_alpha_nominal,role_points")
+    fb = (tmp_path / "out" / "feedback" / "s02-go-between-external.md").read_text()
+    assert "### `kofice` -- role" in fb and "your code: **external**" in fb and "reference: **go-between**" in fb
+    assert "> " in fb and "p. 57" in fb  # the paper's quote and page (paper A)
+    html = (tmp_path / "out" / "feedback" / "s02-go-between-external.html").read_text()
+    assert html.startswith("<!DOCTYPE html>") and "<blockquote>" in html
+    assert "What to fix" in (tmp_path / "out" / "feedback" / "s08-utf16.md").read_text()
+    report = (tmp_path / "out" / "class_report.md").read_text()
+    assert "s05-pair-a | s06-pair-b" in report
+    assert (tmp_path / "out" / "class_report.png").stat().st_size > 10_000
+
+
+def test_second_coder_reliability_against_a_fixture(po, tmp_path):
+    rows = _key_rows(po)
+    changed = {1: ("diffusion", "emulation"), 5: ("transfer", "learning")}
+    buf = io.StringIO()
+    w = csv.writer(buf, lineterminator="\n")
+    w.writerow(["item_id", *po.variable_names, "rationale"])
+    for k, r in enumerate(rows):
+        r = list(r)
+        if k in changed:
+            var, code = changed[k]
+            r[1 + po.variable_names.index(var)] = code
+        w.writerow([*r, f"because {k}"])
+    path = tmp_path / "policy-outputs.csv"
+    path.write_text(buf.getvalue())
+    summary, disagreements = reliability(po, path)
+    assert list(summary["variable"]) == po.variable_names
+    assert summary.set_index("variable").loc["dimension", "kripp_alpha_nominal"] == 1.0
+    assert int(summary["disagreements"].sum()) == len(disagreements) == 2
+    assert set(disagreements["coder-2_rationale"]) == {"because 1", "because 5"}
+    with pytest.raises(FileNotFoundError):
+        reliability(po, tmp_path / "absent.csv")
+
+
+def test_cli_template_key_and_grade(tmp_path):
+    exe = [sys.executable, "-m", "compendium.cli"]
+    tpl = subprocess.run([*exe, "assignment", "template", "actor-roles"], capture_output=True, text=True, check=True)
+    lines = tpl.stdout.splitlines()
+    assert lines[0] == "item_id,role,kind" and all(line.endswith(",,") for line in lines[1:])
+    key = subprocess.run([*exe, "assignment", "key", "actor-roles"], capture_output=True, text=True, check=True)
+    assert key.stdout.splitlines()[1] == "bandung-city,internal,city-government"
+    subprocess.run([*exe, "assignment", "template", "policy-outputs", "-o", str(tmp_path / "po.csv")], check=True)
+    assert (tmp_path / "po.codes.csv").read_text().startswith("variable,code,label_en,label_id,definition_en")
+    subs = tmp_path / "subs"
+    subs.mkdir()
+    shutil.copy(ROOT / "data/examples/policy-outputs/s01-perfect.csv", subs / "a.csv")
+    (subs / "b.csv").write_bytes(b"\xff\xfe")
+    res = subprocess.run([*exe, "grade", "policy-outputs", str(subs), "--out", str(tmp_path / "out")],
+                         capture_output=True, text=True)
+    assert res.returncode == 0, res.stderr
+    assert "1 invalid, 1 ok" in res.stdout and "grading policy-outputs" in res.stderr  # the progress bar
+    assert (tmp_path / "out" / "feedback" / "b.html").exists()
