@@ -171,3 +171,12 @@ def test_full_build_of_the_compendium_reproduces_the_committed_files(root, tmp_p
                 for p in (copy / d).rglob("*") if p.is_file()}
     untracked = sorted(produced - set(tracked))
     assert untracked == [], f"the build wrote files that are not committed: {untracked}"
+
+
+def test_stream_chunks_are_coalesced_so_output_splits_do_not_vary(project):
+    nb = nbformat.read(project / "notebooks" / "01_table.ipynb", as_version=4)
+    nb.cells[-1].source = "import sys, time\nprint('a', flush=True)\ntime.sleep(0.2)\nprint('b')\n"
+    nbformat.write(nb, project / "notebooks" / "01_table.ipynb")
+    build(project, only=["01"], echo=_quiet)
+    outputs = nbformat.read(project / "notebooks" / "01_table.ipynb", as_version=4).cells[-1].outputs
+    assert [(o.output_type, o.name, o.text) for o in outputs] == [("stream", "stdout", "a\nb\n")]

@@ -114,12 +114,28 @@ def _atomic_json(path: Path, obj) -> None:
     atomic_write(path, (json.dumps(obj, indent=2, sort_keys=True, ensure_ascii=False) + "\n").encode())
 
 
+def _coalesce_streams(outputs: list) -> list:
+    """Join adjacent stdout (or stderr) chunks: how a kernel splits a cell's prints into messages
+    depends on timing, so the split must not reach the committed notebook."""
+    merged = []
+    for out in outputs:
+        if (out.get("output_type") == "stream" and merged
+                and merged[-1].get("output_type") == "stream" and merged[-1]["name"] == out["name"]):
+            merged[-1]["text"] = "".join(merged[-1]["text"]) + "".join(out["text"])
+        else:
+            merged.append(out)
+    return merged
+
+
 def strip_volatile(nb) -> None:
-    """Remove what changes from run to run (papermill's timings, execution timestamps)."""
+    """Remove what changes from run to run (papermill's timings, execution timestamps, the way
+    output streams happen to be chunked)."""
     nb.metadata.pop("papermill", None)
     for cell in nb.cells:
         cell.metadata.pop("papermill", None)
         cell.metadata.pop("execution", None)
+        if cell.get("outputs"):
+            cell["outputs"] = _coalesce_streams(cell["outputs"])
         if "injected-parameters" in cell.metadata.get("tags", []):
             cell["id"] = "injected-parameters"
 
