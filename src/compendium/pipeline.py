@@ -26,6 +26,7 @@ import json
 import os
 import shutil
 import sys
+import tempfile
 import time
 from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
 from dataclasses import dataclass, field
@@ -140,6 +141,26 @@ def strip_volatile(nb) -> None:
             cell["id"] = "injected-parameters"
 
 
+def ipc_kernel_manager_class(socket_dir: str):
+    """A kernel manager that talks to its kernel over Unix sockets instead of TCP ports.
+
+    Two notebooks starting at once on TCP can race for the same free port (the kernel then fails to
+    start, at random); IPC sockets are private files, so parallel starts cannot collide -- and the
+    kernel stops warning about unencrypted TCP."""
+    from jupyter_client import AsyncKernelManager
+    from traitlets import CaselessStrEnum, default
+
+    class IPCKernelManager(AsyncKernelManager):
+        transport = CaselessStrEnum(["tcp", "ipc"], default_value="ipc", config=True)
+
+        @default("ip")
+        def _ip_default(self):
+            # An absolute socket path: kernel and client run in different folders.
+            return str(Path(socket_dir) / "kernel")
+
+    return IPCKernelManager
+
+
 def _execute(notebook: str, root: str) -> dict:
     """Run one notebook (in a worker process). Returns a result dict; never raises for cell errors."""
     import nbformat
@@ -163,10 +184,12 @@ def _execute(notebook: str, root: str) -> dict:
     os.environ.setdefault("PYTHONHASHSEED", "0")
     started = time.perf_counter()
     start_utc = datetime.now(timezone.utc).isoformat(timespec="seconds")
+    sockets = tempfile.TemporaryDirectory(prefix="compendium-kernel-")
     try:
         pm.execute_notebook(
             str(nb_path), str(executing), parameters=PARAMETERS, cwd=str(layout.notebooks),
             kernel_name=KERNEL, progress_bar=False, log_output=False,
+            kernel_manager_class=ipc_kernel_manager_class(sockets.name),
         )
     except pm.PapermillExecutionError as err:
         failed = layout.build / "failed" / nb_path.name
@@ -183,6 +206,8 @@ def _execute(notebook: str, root: str) -> dict:
         return {"notebook": nb_path.name, "status": "failed", "cell": None, "exec_count": None,
                 "error": f"{type(err).__name__}: {err}", "partial": None,
                 "duration_s": round(time.perf_counter() - started, 3), "started": start_utc}
+    finally:
+        sockets.cleanup()
 
     # Success: commit the staged artefacts, then the executed notebook.
     artefacts = []

@@ -303,7 +303,14 @@ def _child(notebook: str, fd: int, cell_timeout: float, startup_timeout: float) 
         limit = resource.getrlimit(resource.RLIMIT_AS)[0]
         return limit != resource.RLIM_INFINITY and current["peak_kb"] * 1024 >= 0.9 * limit
 
+    import tempfile
+
+    from compendium.pipeline import ipc_kernel_manager_class
+
+    # Unix sockets, not TCP ports: two workers starting kernels at once cannot race for a port.
+    sockets = tempfile.mkdtemp(prefix=".kernel-", dir=os.getcwd())
     client = NotebookClient(nb, timeout=cell_timeout, startup_timeout=int(startup_timeout),
+                            kernel_manager_class=ipc_kernel_manager_class(sockets),
                             kernel_name="python3", allow_errors=False, record_timing=False,
                             resources={"metadata": {"path": os.getcwd()}}, on_cell_start=on_start)
     code_cells = [i for i, c in enumerate(nb.cells) if c.cell_type == "code"]
