@@ -157,9 +157,10 @@ def test_actor_roles_stated_vs_inferred_and_ranking(data):
     assert "Ridwan Kamil" in by_rank[1]
     assert "pebisnis Korea Selatan" in by_rank[2]
     assert "LAPI ITB" in by_rank[3]
-    # the ranking sentence is paper A's own, on p. 573
-    hits = sources.paper("A").find(tables.A_RANKING_QUOTE)
-    assert [h.page for h in hits] == [573]
+    # the ranking rests on paper A's own sentence, on p. 573
+    seg = data["segments"].set_index("segment_id").loc[tables.RANKING_SEGMENT]
+    assert "Aktor signifikan kedua adalah pebisnis" in seg["quote"] and int(seg["page"]) == 573
+    assert [h.page for h in sources.paper("A").find(seg["quote"])] == [573]
 
 
 # --------------------------------------------------------------------------------------- writers

@@ -55,17 +55,10 @@ ROLE_LABELS = {
     "go-between": ("go-between", "go-between"),
 }
 BASIS_LABELS = {"stated": ("dinyatakan", "stated"), "inferred": ("disimpulkan", "inferred")}
-# Paper A's ranking of actor *categories* (p. 573), verbatim; the categories are matched to actors by kind.
-A_RANKING_QUOTE = (
-    "aktor yang paling signifikan terlibat adalah politisi terpilih yakni walikota sedang menjabat. "
-    "Aktor signifikan kedua adalah pebisnis diikuti oleh konsultan pada posisi berikutnya."
-)
-A_RANKING = (
-    # rank, word in paper A, English, rule on the actor row
-    (1, "walikota", "mayor", lambda a: a["kind"] == "person" and a["role"] == "internal"),
-    (2, "pebisnis", "business", lambda a: a["kind"] in ("business", "bank")),
-    (3, "konsultan", "consultant", lambda a: a["kind"] == "consultant"),
-)
+# Paper A's ranking of actor *categories* (p. 573) rests on this segment; which actors stand for each
+# category is the one mapping of the compendium, compendium.network.PAPER_A_GROUPS.
+RANKING_SEGMENT = "a-claim-actor-ranking"
+A_RANKING_WORDS = {"mayor": "walikota", "business": "pebisnis", "consultant": "konsultan"}
 
 _SEGMENT_REF = re.compile(r"(?<![\w-])a-[a-z0-9]+(?:-[a-z0-9]+)*")
 
@@ -304,23 +297,20 @@ def a_cooperation_map(policy_outputs: pd.DataFrame, segments: pd.DataFrame, acto
 
 def ranking_category(actor: pd.Series) -> tuple[int, str, str] | None:
     """(rank, word in paper A, English) of paper A's p. 573 ranking for an actor row, or None."""
-    for rank, word, english, rule in A_RANKING:
-        if rule(actor):
-            return rank, word, english
+    from compendium import network
+
+    for rank, group in enumerate(network.PAPER_A_RANKING, start=1):
+        members = network.PAPER_A_GROUPS[group]
+        if actor["actor_id"] in members["actors"] or actor["kind"] in members["kinds"]:
+            return rank, A_RANKING_WORDS[group], group
     return None
 
 
-def a_actor_roles(actors: pd.DataFrame, segments: pd.DataFrame, paper_a=None) -> Table:
+def a_actor_roles(actors: pd.DataFrame, segments: pd.DataFrame) -> Table:
     """Actors of the cooperation by paper A's three actor types, stated vs inferred, with paper A's
     ranking of categories (walikota > pebisnis > konsultan, p. 573)."""
-    from compendium import sources
-
-    paper_a = paper_a or sources.paper("A")
-    ranking_hits = paper_a.find(A_RANKING_QUOTE)
-    if len(ranking_hits) != 1:
-        raise LookupError("paper A's ranking sentence (A_RANKING_QUOTE) is not found verbatim in paper A")
-    ranking_page = ranking_hits[0].page
     seg = segments.set_index("segment_id")
+    ranking_page = int(seg.loc[RANKING_SEGMENT, "page"])
     rows = actors[(actors["scope"] == "case") & actors["role"].isin(list(ROLE_LABELS))].copy()
     rows["_role"] = rows["role"].map(list(ROLE_LABELS).index)
     rows["_rank"] = [(ranking_category(a) or (9,))[0] for _, a in rows.iterrows()]
@@ -351,8 +341,8 @@ def a_actor_roles(actors: pd.DataFrame, segments: pd.DataFrame, paper_a=None) ->
         "('dinyatakan' / stated); the others are the coder's inference ('disimpulkan', reason in "
         "actors.csv, column reconstruction). Paper A's ranking (p. %d) is of categories, not of named "
         "actors: 'politisi terpilih yakni walikota' > 'pebisnis' > 'konsultan'; the category is matched by "
-        "the coded kind (mayor = an internal person; business = kind business or bank; consultant = kind "
-        "consultant). KSP, which paper A also calls the consultant on Seoul's side (p. 575), is of kind "
+        "the mapping of compendium.network.PAPER_A_GROUPS (mayor = Ridwan Kamil, the sitting mayor of "
+        "Bandung; business = kind business or bank; consultant = kind consultant or research-institute). KSP, which paper A also calls the consultant on Seoul's side (p. 575), is of kind "
         "programme and is left unranked. %d actors of the case with role none or unclear are not listed."
         % (ranking_page, len(excluded))
     )
