@@ -55,10 +55,11 @@ def copy_tracked(dest: Path) -> None:
         shutil.copy2(ROOT / rel, dest / rel)
 
 
-def timed_build(copy: Path, *args: str) -> float:
+def timed_command(copy: Path, *args: str) -> float:
+    """Wall time of one ``compendium`` command, process start included."""
     env = {**os.environ, "COMPENDIUM_ROOT": str(copy)}
     start = time.perf_counter()
-    subprocess.run([str(BIN / "compendium"), "build", *args], cwd=copy, env=env, check=True,
+    subprocess.run([str(BIN / "compendium"), *args], cwd=copy, env=env, check=True,
                    stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     return time.perf_counter() - start
 
@@ -70,8 +71,9 @@ def main() -> int:
         copy_tracked(copy)
         n = len(list((copy / "notebooks").glob("[0-9][0-9]_*.ipynb")))
         floor = floor_seconds(tmp)
-        clean = timed_build(copy, "--force")
-        noop = timed_build(copy)
+        clean = timed_command(copy, "build", "--force")
+        noop = timed_command(copy, "build")
+        validate = timed_command(copy, "validate")
     budget = 1.5 * n * floor
     lines = [
         "# Benchmark results",
@@ -89,6 +91,8 @@ def main() -> int:
         f"| clean build, all {n} notebooks (`compendium build --force`) | {clean:.2f} | "
         f"{clean / floor:.2f} × floor = {clean / (n * floor):.2f} × (notebooks × floor) | ≤ 1.5 × (notebooks × floor) = {budget:.2f} s |",
         f"| no-op build (nothing changed, no kernel started) | {noop:.3f} | {noop / floor:.3f} × floor | < 1 s |",
+        f"| `compendium validate` of all coded data (process start included) | {validate:.2f} | "
+        f"{validate / floor:.2f} × floor | — |",
         "",
     ]
     for script in sorted(Path(__file__).parent.glob("bench_*.py")):
