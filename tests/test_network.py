@@ -9,6 +9,7 @@ import pandas as pd
 import pytest
 
 from compendium import network as nw
+from compendium import network_figures as nwfig
 
 
 def actors_frame(rows):
@@ -224,8 +225,8 @@ def test_ego_and_years(star):
 def test_layout_is_deterministic(star):
     actors, ties = star
     H = nw.collapse(nw.build_multigraph(actors, ties))
-    assert nw.layered_layout(H) == nw.layered_layout(H)
-    pos = nw.layered_layout(H, nudges={})
+    assert nwfig.layered_layout(H) == nwfig.layered_layout(H)
+    pos = nwfig.layered_layout(H, nudges={})
     assert pos["biz"][0] > pos["mayor"][0]  # Korean non-state right of Indonesian subnational
     assert len({p for p in pos.values()}) == len(pos)  # no two actors on one spot
 
