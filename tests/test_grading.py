@@ -214,3 +214,33 @@ def test_cli_template_key_and_grade(tmp_path):
     assert res.returncode == 0, res.stderr
     assert "1 invalid, 1 ok" in res.stdout and "grading policy-outputs" in res.stderr  # the progress bar
     assert (tmp_path / "out" / "feedback" / "b.html").exists()
+
+
+def test_majority_baseline_scores_an_all_commonest_code_submission(tmp_path):
+    from compendium.grading import grade, load_assignment
+    from compendium.grading.batch import majority_baseline
+
+    a = load_assignment("policy-outputs")
+    modal, floor = majority_baseline(a)
+    assert modal["diffusion"] == "unclear"  # the key is dominated by 'unclear' (21 of 22 items)
+    rows = ["item_id," + ",".join(a.variable_names)]
+    rows += [f"{i}," + ",".join(modal[v] for v in a.variable_names) for i in a.items]
+    subs = tmp_path / "subs"
+    subs.mkdir()
+    (subs / "lazy.csv").write_text("\n".join(rows) + "\n", encoding="utf-8")
+    run = grade(a, subs, cache_dir=tmp_path / "cache", progress=False)
+    assert run.results[0].status == "ok" and run.results[0].total == floor
+    assert floor == 0  # the policy-outputs rubric scores agreement above this baseline
+
+
+def test_above_baseline_rubric_rescales_agreement():
+    from compendium.grading import load_assignment
+
+    a = load_assignment("policy-outputs")
+    diffusion = next(v for v in a.variables if v.name == "diffusion")
+    base = a.baseline_share(diffusion)
+    assert 0 < base < 1
+    assert a.points(diffusion, 1.0) == diffusion.weight
+    assert a.points(diffusion, base) == 0 and a.points(diffusion, 0.0) == 0
+    halfway = base + (1 - base) / 2
+    assert a.points(diffusion, halfway) == round(round(diffusion.weight / 2 / 0.1) * 0.1, 6)

@@ -3,8 +3,9 @@
 An assignment file has ``id``, ``title``, ``instructions``, ``items`` (a selector: ``table``, ``id``
 column, ``label`` column, ``where`` filter), ``variables`` (``name``, ``field`` in the table, ``weight``),
 ``rubric`` (``scheme: proportional`` -- points = weight × share of items agreeing, rounded to
-``rounding`` -- or ``scheme: thresholds`` -- the first ``min_agreement`` reached gives ``fraction`` ×
-weight), ``withhold`` (paths under ``data/`` removed from a notebook submission's copy of the data) and
+``rounding``; ``scheme: above-baseline`` -- the same, but the share is first rescaled so that the
+majority baseline (every item given the key's commonest code) earns 0 and full agreement 1; or
+``scheme: thresholds`` -- the first ``min_agreement`` reached gives ``fraction`` × weight), ``withhold`` (paths under ``data/`` removed from a notebook submission's copy of the data) and
 ``second_coder`` (path under ``data/`` of an independent re-coding, if any).
 
 The allowed codes of each variable and their definitions (English and Indonesian) come from the data
@@ -96,7 +97,9 @@ class Assignment:
         scheme = rubric.get("scheme", "proportional")
         if agreement != agreement:  # NaN
             return 0.0
-        if scheme == "proportional":
+        if scheme in ("proportional", "above-baseline"):
+            if scheme == "above-baseline":
+                agreement = self.above_baseline(variable, agreement)
             step = float(rubric.get("rounding", 0.1))
             raw = variable.weight * agreement
             return round(round(raw / step) * step, 6)
@@ -105,7 +108,21 @@ class Assignment:
                 if agreement + 1e-12 >= float(row["min_agreement"]):
                     return round(variable.weight * float(row["fraction"]), 6)
             return 0.0
-        raise AssignmentError(f"{self.name}: unknown rubric scheme {scheme!r} (proportional or thresholds)")
+        raise AssignmentError(f"{self.name}: unknown rubric scheme {scheme!r} "
+                              "(proportional, above-baseline or thresholds)")
+
+    def baseline_share(self, variable: Variable) -> float:
+        """Share of items a submission agrees on by giving every item the key's commonest code."""
+        key = list(self.key[variable.name])
+        return max(key.count(code) for code in set(key)) / len(key) if key else 0.0
+
+    def above_baseline(self, variable: Variable, agreement: float) -> float:
+        """Agreement rescaled so the majority baseline is 0 and full agreement 1 (never below 0): with a
+        skewed key -- most reference codes ``unclear`` -- plain agreement rewards coding nothing."""
+        base = self.baseline_share(variable)
+        if base >= 1.0:
+            return 1.0 if agreement >= 1.0 else 0.0
+        return max(0.0, (agreement - base) / (1.0 - base))
 
     def rubric_text(self) -> str:
         rubric = self.spec.get("rubric", {}) or {}
@@ -114,6 +131,12 @@ class Assignment:
             return (f"points per variable = weight × share of items coded like the reference "
                     f"(rounded to {float(rubric.get('rounding', 0.1)):g}); weights: {weights}; "
                     f"maximum {self.max_score:g}")
+        if rubric["scheme"] == "above-baseline":
+            bases = ", ".join(f"{v.name} {100 * self.baseline_share(v):.0f} %" for v in self.variables)
+            return (f"points per variable = weight × (agreement − baseline) / (100 % − baseline), never below "
+                    f"0, where the baseline is the agreement of a submission giving every item the "
+                    f"commonest reference code ({bases}) (rounded to {float(rubric.get('rounding', 0.1)):g}); "
+                    f"weights: {weights}; maximum {self.max_score:g}")
         rows = "; ".join(f"≥ {100 * float(r['min_agreement']):g} % → {float(r['fraction']):g} × weight"
                          for r in sorted(rubric["thresholds"], key=lambda r: -float(r["min_agreement"])))
         return f"thresholds on the share of items coded like the reference: {rows}; weights: {weights}; maximum {self.max_score:g}"

@@ -54,6 +54,15 @@ class GradingRun:
     results: list[Result]
 
 
+def majority_baseline(a: Assignment) -> tuple[dict[str, str], float]:
+    """The commonest reference code of each variable, and the score of a submission that gives that
+    code to every item -- the floor an instructor should read grades against (with a skewed key, such
+    as mostly ``unclear``, it can be high)."""
+    modal = {v.name: max(sorted(set(a.key[v.name])), key=list(a.key[v.name]).count) for v in a.variables}
+    codes = {name: {i: code for i in a.items} for name, code in modal.items()}
+    return modal, score_codes(a, codes)[2]
+
+
 def score_codes(a: Assignment, codes: dict[str, dict[str, str]]) -> tuple[dict, dict, float]:
     """Per-variable agreement, κ and α against the key, and the rubric's points."""
     metrics, points = {}, {}

@@ -29,7 +29,7 @@ from pathlib import Path
 
 from compendium.grading.agreement import krippendorff_alpha_nominal
 from compendium.grading.assignments import Assignment
-from compendium.grading.batch import GradingRun
+from compendium.grading.batch import GradingRun, majority_baseline
 
 FLAG_ALPHA = 0.05
 FLAG_MIN_SHARED = 3
@@ -325,8 +325,12 @@ def class_report_markdown(run: GradingRun, figure_name: str | None = None) -> st
     if figure_name:
         lines += [f"![class report]({figure_name})", ""]
     if len(ok):
+        modal, floor = majority_baseline(a)
         lines += ["## Scores", "", f"mean {ok['total'].mean():.2f}, median {ok['total'].median():.2f}, "
                   f"min {ok['total'].min():g}, max {ok['total'].max():g} (of {a.max_score:g}).", "",
+                  f"Baseline: a submission giving every item the commonest reference code ("
+                  + ", ".join(f"{v} `{c}`" for v, c in modal.items())
+                  + f") would score {floor:g} of {a.max_score:g}; read the scores against it.", "",
                   "| variable | mean agreement % | mean Cohen's κ | mean Krippendorff's α (nominal) | α among students (nominal) |",
                   "|---|---|---|---|---|"]
         alphas = students_alpha(run)
