@@ -27,7 +27,7 @@ from pathlib import Path
 import nbformat
 import papermill as pm
 
-from compendium.pipeline import ipc_kernel_manager_class
+from compendium.kernels import ipc_kernel_manager_class
 
 ROOT = Path(__file__).resolve().parents[1]
 BIN = Path(sys.executable).parent

@@ -180,3 +180,22 @@ def test_stream_chunks_are_coalesced_so_output_splits_do_not_vary(project):
     build(project, only=["01"], echo=_quiet)
     outputs = nbformat.read(project / "notebooks" / "01_table.ipynb", as_version=4).cells[-1].outputs
     assert [(o.output_type, o.name, o.text) for o in outputs] == [("stream", "stdout", "a\nb\n")]
+
+
+def test_a_notebook_reruns_when_a_library_module_it_imports_changes_and_only_then(project):
+    lib = project / "src" / "compendium"
+    lib.mkdir(parents=True)
+    (lib / "__init__.py").write_text("")
+    (lib / "only_first.py").write_text("x = 1\n")
+    (lib / "unused.py").write_text("x = 1\n")
+    _notebook(project / "notebooks" / "01_table.ipynb",
+              WRITE_TABLE + "if False:\n    import compendium.only_first\n")
+    build(project, echo=_quiet)
+    said = []
+    (lib / "unused.py").write_text("x = 2\n")
+    build(project, echo=said.append)
+    assert all("skipped" in s for s in said), said
+    said.clear()
+    (lib / "only_first.py").write_text("x = 2\n")
+    build(project, echo=said.append)
+    assert any("01_table: ok" in s for s in said) and "[2/2] 02_figure: unchanged, skipped" in said

@@ -4,8 +4,9 @@ How a build works
 -----------------
 1. The notebooks are ``notebooks/NN_*.ipynb``, taken in numeric order.
 2. A notebook's *fingerprint* hashes its inputs: its own cells (source and tags, not outputs), every
-   file under ``data/`` and every file of the library ``src/compendium/``. A notebook whose fingerprint
-   equals the one recorded at its last successful run is skipped -- no kernel starts.
+   file under ``data/`` and the files of the library ``src/compendium/`` that it imports, directly or
+   not (:mod:`compendium.dependencies`). A notebook whose fingerprint equals the one recorded at its
+   last successful run is skipped -- no kernel starts.
 3. The others run with papermill (two at a time on two cores: notebooks read only ``data/`` and the
    library, never each other's outputs, so their order does not matter for their results). Parameters
    are injected into the cell tagged ``parameters`` as paths relative to ``notebooks/``, so the
@@ -88,11 +89,21 @@ def notebook_source_hash(path: Path) -> str:
     return _sha(json.dumps(cells, ensure_ascii=False).encode("utf-8"))
 
 
-def shared_inputs(layout: Layout) -> dict[str, str]:
-    """Inputs every notebook depends on: the data and the library."""
-    inputs = _tree(layout.root / "data", layout.root)
-    inputs.update(_tree(layout.root / "src" / "compendium", layout.root))
-    return inputs
+# How a notebook is run and written shapes every executed notebook, so it is everyone's input.
+BUILD_MACHINERY = {f"src/compendium/{name}.py" for name in ("pipeline", "kernels", "dependencies", "artefacts")}
+
+
+def notebook_inputs(nb: Path, layout: Layout, data: dict[str, str], library: dict[str, str]) -> dict[str, str]:
+    """A notebook's inputs besides its own cells: every file under ``data/`` and the library files it
+    imports, transitively (:mod:`compendium.dependencies`; the whole library if that cannot be told)."""
+    from compendium.dependencies import library_files, notebook_code
+
+    src = layout.root / "src"
+    files = library_files(notebook_code(nb), src)
+    if files is None:
+        return {**data, **library}
+    used = {p.relative_to(layout.root).as_posix() for p in files} | BUILD_MACHINERY
+    return {**data, **{rel: sha for rel, sha in library.items() if rel in used}}
 
 
 def fingerprint(notebook_hash: str, inputs: dict[str, str]) -> str:
@@ -141,32 +152,13 @@ def strip_volatile(nb) -> None:
             cell["id"] = "injected-parameters"
 
 
-def ipc_kernel_manager_class(socket_dir: str):
-    """A kernel manager that talks to its kernel over Unix sockets instead of TCP ports.
-
-    Two notebooks starting at once on TCP can race for the same free port (the kernel then fails to
-    start, at random); IPC sockets are private files, so parallel starts cannot collide -- and the
-    kernel stops warning about unencrypted TCP."""
-    from jupyter_client import AsyncKernelManager
-    from traitlets import CaselessStrEnum, default
-
-    class IPCKernelManager(AsyncKernelManager):
-        transport = CaselessStrEnum(["tcp", "ipc"], default_value="ipc", config=True)
-
-        @default("ip")
-        def _ip_default(self):
-            # An absolute socket path: kernel and client run in different folders.
-            return str(Path(socket_dir) / "kernel")
-
-    return IPCKernelManager
-
-
 def _execute(notebook: str, root: str) -> dict:
     """Run one notebook (in a worker process). Returns a result dict; never raises for cell errors."""
     import nbformat
     import papermill as pm
 
     from compendium.artefacts import LOG_ENV, STAGE_ENV, atomic_write
+    from compendium.kernels import ipc_kernel_manager_class
 
     layout = Layout(Path(root))
     nb_path = Path(notebook)
@@ -255,13 +247,15 @@ def build(root: Path | str | None = None, force: bool = False, only: list[str] |
             raise BuildError(f"--only: no notebook called {sorted(missing)}; "
                              f"have {[nb.stem for nb in notebooks]}")
         notebooks = selected
-    inputs = shared_inputs(layout)
+    data = _tree(layout.root / "data", layout.root)
+    library = _tree(layout.root / "src" / "compendium", layout.root)
     manifest = load_manifest(layout)
     entries = manifest.setdefault("notebooks", {})
-    todo, fingerprints = [], {}
+    todo, fingerprints, inputs = [], {}, {}
     for i, nb in enumerate(notebooks, 1):
         nb_hash = notebook_source_hash(nb)
-        fingerprints[nb.name] = (fingerprint(nb_hash, inputs), nb_hash)
+        inputs[nb.name] = notebook_inputs(nb, layout, data, library)
+        fingerprints[nb.name] = (fingerprint(nb_hash, inputs[nb.name]), nb_hash)
         previous = entries.get(nb.name, {})
         if not force and previous.get("fingerprint") == fingerprints[nb.name][0]:
             echo(f"[{i}/{len(notebooks)}] {nb.stem}: unchanged, skipped")
@@ -295,7 +289,7 @@ def build(root: Path | str | None = None, force: bool = False, only: list[str] |
                          f"{len(result['artefacts'])} artefact(s)")
                     entries[nb.name] = {
                         "fingerprint": fingerprints[nb.name][0],
-                        "inputs": {"notebook": fingerprints[nb.name][1], **inputs},
+                        "inputs": {"notebook": fingerprints[nb.name][1], **inputs[nb.name]},
                         "artefacts": result["artefacts"],
                         "duration_s": result["duration_s"],
                         "started": result["started"],

@@ -305,7 +305,7 @@ def _child(notebook: str, fd: int, cell_timeout: float, startup_timeout: float) 
 
     import tempfile
 
-    from compendium.pipeline import ipc_kernel_manager_class
+    from compendium.kernels import ipc_kernel_manager_class
 
     # Unix sockets, not TCP ports: two workers starting kernels at once cannot race for a port.
     sockets = tempfile.mkdtemp(prefix=".kernel-", dir=os.getcwd())
