@@ -61,9 +61,11 @@ def _module_name(path: Path, src: Path) -> tuple[str, bool]:
     return ".".join(parts), is_package
 
 
-def library_files(code_cells: list[str], src: Path) -> list[Path] | None:
+def library_files(code_cells: list[str], src: Path, cache: dict | None = None) -> list[Path] | None:
     """The library files (under ``src``, the folder holding the ``compendium`` package) that the given
-    notebook cells depend on, sorted; None when the analysis cannot decide (then use them all)."""
+    notebook cells depend on, sorted; None when the analysis cannot decide (then use them all).
+    ``cache`` (a dict kept by the caller) saves parsing a file again for the next notebook."""
+    cache = {} if cache is None else cache
     seeds = set()
     for code in code_cells:
         names = imported_modules(code)
@@ -77,8 +79,10 @@ def library_files(code_cells: list[str], src: Path) -> list[Path] | None:
         if path in seen:
             continue
         seen.add(path)
-        module, is_package = _module_name(path, src)
-        names = imported_modules(path.read_text(encoding="utf-8"), module, is_package)
+        if path not in cache:
+            module, is_package = _module_name(path, src)
+            cache[path] = imported_modules(path.read_text(encoding="utf-8"), module, is_package)
+        names = cache[path]
         if names is None:
             return None
         queue.extend(p for name in names for p in _resolve(name, src) if p not in seen)

@@ -93,13 +93,14 @@ def notebook_source_hash(path: Path) -> str:
 BUILD_MACHINERY = {f"src/compendium/{name}.py" for name in ("pipeline", "kernels", "dependencies", "artefacts")}
 
 
-def notebook_inputs(nb: Path, layout: Layout, data: dict[str, str], library: dict[str, str]) -> dict[str, str]:
+def notebook_inputs(nb: Path, layout: Layout, data: dict[str, str], library: dict[str, str],
+                    cache: dict | None = None) -> dict[str, str]:
     """A notebook's inputs besides its own cells: every file under ``data/`` and the library files it
     imports, transitively (:mod:`compendium.dependencies`; the whole library if that cannot be told)."""
     from compendium.dependencies import library_files, notebook_code
 
     src = layout.root / "src"
-    files = library_files(notebook_code(nb), src)
+    files = library_files(notebook_code(nb), src, cache)
     if files is None:
         return {**data, **library}
     used = {p.relative_to(layout.root).as_posix() for p in files} | BUILD_MACHINERY
@@ -251,10 +252,10 @@ def build(root: Path | str | None = None, force: bool = False, only: list[str] |
     library = _tree(layout.root / "src" / "compendium", layout.root)
     manifest = load_manifest(layout)
     entries = manifest.setdefault("notebooks", {})
-    todo, fingerprints, inputs = [], {}, {}
+    todo, fingerprints, inputs, parsed = [], {}, {}, {}
     for i, nb in enumerate(notebooks, 1):
         nb_hash = notebook_source_hash(nb)
-        inputs[nb.name] = notebook_inputs(nb, layout, data, library)
+        inputs[nb.name] = notebook_inputs(nb, layout, data, library, parsed)
         fingerprints[nb.name] = (fingerprint(nb_hash, inputs[nb.name]), nb_hash)
         previous = entries.get(nb.name, {})
         if not force and previous.get("fingerprint") == fingerprints[nb.name][0]:
