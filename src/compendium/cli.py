@@ -1,4 +1,4 @@
-"""The ``compendium`` command.
+"""compendium: build, validate, test the claims of, and grade with the Bandung–Seoul sister-city compendium.
 
 Each subcommand imports what it needs only when it runs, so that a no-op ``compendium build`` stays
 well under a second.
