@@ -83,8 +83,11 @@ class Assignment:
 
     @cached_property
     def fingerprint(self) -> str:
-        """Hash of everything a grade depends on besides the submission: spec, key, codebook."""
+        """Hash of everything a grade depends on besides the submission: spec, key, codebook, and the
+        grader's own code (a fixed bug must not be served from the cache)."""
+        grader = Path(__file__).parent
         payload = {
+            "grader": {p.name: hashlib.sha256(p.read_bytes()).hexdigest() for p in sorted(grader.glob("*.py"))},
             "spec": hashlib.sha256(self.spec_bytes).hexdigest(),
             "key": self.key[["item_id", *self.variable_names]].to_csv(index=False),
             "codes": {v.name: list(v.codes) for v in self.variables},
