@@ -14,6 +14,7 @@ no-op build < 1 s.
 
 from __future__ import annotations
 
+import json
 import os
 import platform
 import shutil
@@ -72,6 +73,8 @@ def main() -> int:
         n = len(list((copy / "notebooks").glob("[0-9][0-9]_*.ipynb")))
         floor = floor_seconds(tmp)
         clean = timed_command(copy, "build", "--force")
+        per_notebook = {name: entry["duration_s"] for name, entry in
+                        json.loads((copy / "build" / "manifest.json").read_text())["notebooks"].items()}
         noop = timed_command(copy, "build")
         validate = timed_command(copy, "validate")
     budget = 1.5 * n * floor
@@ -95,6 +98,11 @@ def main() -> int:
         f"{validate / floor:.2f} × floor | — |",
         "",
     ]
+    lines += ["## Where a clean build spends its time", "",
+              "Each notebook's run in the clean build above (kernel start, imports and work; two run at once).", "",
+              "| notebook | seconds | ratio to floor |", "|---|---|---|"]
+    lines += [f"| {name} | {sec:.2f} | {sec / floor:.1f} × |" for name, sec in sorted(per_notebook.items())]
+    lines += [f"| sum | {sum(per_notebook.values()):.2f} | {sum(per_notebook.values()) / floor:.1f} × |", ""]
     for script in sorted(Path(__file__).parent.glob("bench_*.py")):
         out = subprocess.run([sys.executable, str(script)], cwd=ROOT, capture_output=True, text=True)
         lines += [f"## {script.stem}", ""]
