@@ -27,8 +27,9 @@ test: $(STAMP)
 validate: $(STAMP)
 	@$(BIN)/compendium validate
 
+# Root (containers, Binder-like machines) needs --allow-root; ordinary users do not.
 lab: $(STAMP)
-	$(BIN)/jupyter lab notebooks/
+	$(BIN)/jupyter lab notebooks/ $(if $(filter 0,$(shell id -u)),--allow-root,)
 
 bench: $(STAMP)
 	$(BIN)/python benchmarks/run.py
