@@ -191,6 +191,18 @@ def test_duplicate_id(copy, baseline, capsys):
                     "first used on line 2", "expected every actor_id to be unique")
 
 
+def test_same_quote_under_two_segment_ids(copy, baseline, capsys):
+    rows = read_rows(copy / SEGMENTS)
+    header, first = rows[0], rows[1]
+    twin = list(first)
+    twin[header.index("segment_id")] = first[header.index("segment_id")] + "-twin"
+    with open(copy / SEGMENTS, "a", encoding="utf-8", newline="") as fh:
+        csv.writer(fh, lineterminator="\n").writerow(twin)
+    assert_reported(copy, baseline, capsys, f"{SEGMENTS} line {len(rows) + 1}, column 'quote'",
+                    f"the same paper-{first[header.index('paper')]} quote as line 2",
+                    f"cite '{first[header.index('segment_id')]}' instead")
+
+
 def test_missing_required_value(copy, baseline, capsys):
     set_cell(copy, ACTORS, 2, "name_en", "")
     assert_reported(copy, baseline, capsys, f"{ACTORS} line 2, column 'name_en': '' is empty but a value is required",

@@ -496,10 +496,19 @@ def _check_quotes(folder: Path, tables: dict[str, _Table], problems: list[str]) 
 
 def _check_rules(folder: Path, tables: dict[str, _Table], problems: list[str]) -> None:
     """Rules of docs/coding-scheme.md that a schema cannot express."""
+    from compendium.sources import normalise
+
     seg = tables.get("segments")
     if seg is not None and seg.usable:
+        first_line = {}  # (paper, normalised quote) -> (line, segment_id): one piece of evidence, one id
         for line, rec in seg.records():
             key, sid, page = rec["paper"], rec["segment_id"], rec["page"]
+            quote = normalise(rec["quote"])
+            if quote and (key, quote) in first_line:
+                other_line, other = first_line[(key, quote)]
+                problems.append(f"{seg.path} line {line}, column 'quote': the same paper-{key} quote as line "
+                                f"{other_line} ('{other}'); expected one segment per quote -- cite '{other}' instead")
+            first_line.setdefault((key, quote), (line, sid))
             if key in ("A", "B") and sid[:2] in ("a-", "b-") and sid[0] != key.lower():
                 problems.append(f"{seg.path} line {line}, column 'segment_id': '{sid}' is a paper-{sid[0].upper()} id "
                                 f"on a paper-{key} row; expected the prefix '{key.lower()}-'")
