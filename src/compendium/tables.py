@@ -164,7 +164,8 @@ def principles(principles_df: pd.DataFrame, segments: pd.DataFrame | None = None
         ["number", "principle_id"], kind="stable")
     descriptions = rows["description"].to_list()
     note = ("Printed inline as '(n) Prinsip (keterangan)'; the name and the parenthesis are split into two "
-            "columns. No English for the descriptions is coded (principles.csv has no description_en).")
+            "columns. The English columns are the coder's translation (principles.csv, label_en and "
+            "description_en).")
     if paper == "A":
         if segments is None:
             raise ValueError("paper A's wording needs the segments")
@@ -181,6 +182,7 @@ def principles(principles_df: pd.DataFrame, segments: pd.DataFrame | None = None
         "Prinsip": rows["label"].to_list(),
         "Keterangan": descriptions,
         "Principle (EN)": rows["label_en"].to_list(),
+        "Description (EN)": rows["description_en"].to_list(),
     })
     return Table(f"{paper}-principles", frame, note)
 
