@@ -10,17 +10,17 @@ from compendium import outputs as po
 
 def outputs_frame():
     cols = ["output_id", "label", "label_en", "dimension", "tabel2_no", "diffusion", "transfer",
-            "seoul_model", "status", "year", "actors", "segment_id", "rationale", "reconstruction"]
+            "seoul_model", "status", "year", "actors", "segment_id", "evidence", "rationale", "reconstruction"]
     rows = [
         ("river", "Revitalisasi Sungai", "River revitalisation", "smart-environment", 2, "combination",
          "unclear", "Cheonggyecheon", "implemented", "", ["bandung-city", "ksp"], "b-river",
-         "Output differs from the input (b-river-combination, a-river).", ""),
+         ["b-river-combination", "a-river"], "Output differs from the input (b-river-combination, a-river).", ""),
         ("wifi", "Wi-Fi Taman", "Park Wi-Fi", "smart-government", 1, "unclear", "unclear", "",
-         "implemented", "", ["bandung-city"], "b-wifi", "No Seoul model named.", ""),
+         "implemented", "", ["bandung-city"], "b-wifi", [], "No Seoul model named.", ""),
         ("little", "Little Seoul", "Little Seoul", "smart-branding", 3, "emulation", "learning", "",
-         "agreed", "2017", ["bandung-city", "seoul-city"], "b-little", "Mutual will (b-little).", ""),
+         "agreed", "2017", ["bandung-city", "seoul-city"], "b-little", [], "Mutual will (b-little).", ""),
         ("bus", "Bus reform", "Bus reform", "unclear", None, "unclear", "competition", "", "proposed",
-         "2017", ["ksp"], "b-bus", "Bandung asked (b-bus).", "year from the report"),
+         "2017", ["ksp"], "b-bus", [], "Bandung asked (b-bus).", "year from the report"),
     ]
     frame = pd.DataFrame([dict(zip(cols, r)) for r in rows], columns=cols)
     frame["tabel2_no"] = pd.array(frame["tabel2_no"], dtype="Int64")
@@ -88,10 +88,6 @@ def test_tally_and_evidence_trace_each_code():
     only = po.diffusion_evidence(o, s, codes=["combination", "emulation"])
     assert list(only["output_id"]) == ["little", "river"]
 
-
-def test_cited_segments():
-    assert po.cited_segments("see (b-x-1, a-y) and b-x-1 again; not x-a-b") == ["b-x-1", "a-y"]
-    assert po.cited_segments(None) == []
 
 
 def test_statements_find_the_diffusion_words():

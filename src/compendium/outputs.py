@@ -9,7 +9,7 @@ the tables have the same shape whatever the data.
 The papers' verdict on diffusion -- paper B: "adalah tipe diffusion, combination dan emulation lebih
 daripada copying"; paper A: "Dengan tipe diffusion, combination dan emulation lebih cenderung terjadi
 daripada copying" -- is traced item by item by :func:`diffusion_evidence` (which output carries which
-code, with the coder's rationale and the quotes it cites) and :func:`diffusion_statements` (the papers'
+code, with the coder's rationale and the quotes of its evidence) and :func:`diffusion_statements` (the papers'
 general sentences about copying, emulation and combination).
 """
 
@@ -67,7 +67,6 @@ DIFFUSION_PATTERN = re.compile(r"copying|emulati|combination|kombinasi|luaran be
 """Words by which the papers speak of a diffusion type (English terms, 'kombinasi', 'emulative', and
 the definition of combination, 'luaran/output berbeda dari rumusan masukan di awal')."""
 
-SEGMENT_ID = re.compile(r"(?<![\w-])[ab]-[a-z0-9]+(?:-[a-z0-9]+)*(?![\w-])")
 
 
 def _as_list(value) -> list[str]:
@@ -141,12 +140,6 @@ def with_dimension_labels(table: pd.DataFrame) -> pd.DataFrame:
 # --------------------------------------------------------------------------------------------------
 # Where the verdict comes from
 
-def cited_segments(text: str) -> list[str]:
-    """Segment ids cited in a rationale (``a-…``/``b-…`` in brackets or running text), in order,
-    without repeats."""
-    return list(dict.fromkeys(SEGMENT_ID.findall(_text(text))))
-
-
 def _quotes(segments: pd.DataFrame) -> dict[str, dict]:
     return {r["segment_id"]: r for r in segments.to_dict("records")}
 
@@ -160,8 +153,8 @@ def _where(seg: Mapping) -> str:
 def diffusion_evidence(outputs: pd.DataFrame, segments: pd.DataFrame,
                        codes: Iterable[str] | None = None) -> pd.DataFrame:
     """One row per output (Tabel 2 order, then the others by id): its codes, the coder's rationale,
-    the quote of its own evidence segment and the quotes the rationale cites (``"[id] (paper p. n,
-    section) quote"``, joined by `` | ``). ``codes`` keeps only outputs whose diffusion code is listed."""
+    the quote of its own evidence segment and the quotes of its further ``evidence`` segments
+    (``"[id] (paper p. n, section) quote"``, joined by `` | ``). ``codes`` keeps only outputs whose diffusion code is listed."""
     quotes = _quotes(segments)
     frame = _ordered(outputs)
     if codes is not None:
@@ -169,7 +162,7 @@ def diffusion_evidence(outputs: pd.DataFrame, segments: pd.DataFrame,
     rows = []
     for r in frame.to_dict("records"):
         seg = quotes.get(r["segment_id"], {})
-        cited = [s for s in cited_segments(r.get("rationale")) if s in quotes]
+        cited = [s for s in r.get("evidence") or [] if s in quotes]
         rows.append({
             "output_id": r["output_id"],
             "dimension": r["dimension"],

@@ -23,7 +23,6 @@ caption and source line come from the registry (``outputs.yml``), not from this 
 from __future__ import annotations
 
 import html
-import re
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -60,7 +59,6 @@ BASIS_LABELS = {"stated": ("dinyatakan", "stated"), "inferred": ("disimpulkan", 
 RANKING_SEGMENT = "a-claim-actor-ranking"
 A_RANKING_WORDS = {"mayor": "walikota", "business": "pebisnis", "consultant": "konsultan"}
 
-_SEGMENT_REF = re.compile(r"(?<![\w-])a-[a-z0-9]+(?:-[a-z0-9]+)*")
 
 
 @dataclass
@@ -188,10 +186,6 @@ def principles(principles_df: pd.DataFrame, segments: pd.DataFrame | None = None
 
 
 # ------------------------------------------------------------------------------------ paper A tables
-def _a_segment_refs(text: str, a_ids: set[str]) -> list[str]:
-    return [ref for ref in _SEGMENT_REF.findall(text or "") if ref in a_ids]
-
-
 def _column_segments(segments: pd.DataFrame, paper_a) -> list[str]:
     """Paper-A segments that start with the sentence right after 'kolom Smart Living.' (its content)."""
     hits = paper_a.find(A_MAP_COLUMN_PHRASE)
@@ -229,8 +223,8 @@ def a_cooperation_map(policy_outputs: pd.DataFrame, segments: pd.DataFrame, acto
 
     * ``A: item + column`` -- a Smart Living item named in the sentence that lists the column's content
       (matched through the item's actors' printed names);
-    * ``A: item`` -- paper A names the item (a paper-A segment is the row's evidence or is cited in its
-      rationale / reconstruction note) but not its column: the column comes from paper B's Tabel 2
+    * ``A: item`` -- paper A names the item (a paper-A segment is the row's ``segment_id`` or among its
+      ``evidence``) but not its column: the column comes from paper B's Tabel 2
       (or, for items outside Tabel 2, from the coder);
     * ``B only`` -- the cell is borrowed from paper B's Tabel 2.
     """
@@ -252,7 +246,7 @@ def a_cooperation_map(policy_outputs: pd.DataFrame, segments: pd.DataFrame, acto
         evidence = []
         if r["segment_id"] in a_ids:
             evidence.append(r["segment_id"])
-        evidence += _a_segment_refs(r["rationale"], a_ids) + _a_segment_refs(r["reconstruction"], a_ids)
+        evidence += [ref for ref in r["evidence"] if ref in a_ids]
         in_column = r["dimension"] == A_MAP_COLUMN_DIMENSION and any(
             name in column_text for name in _actor_names(actors, r["actors"]))
         if in_column:
