@@ -43,6 +43,7 @@ import csv
 import hashlib
 import io
 import json
+import math
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -97,6 +98,15 @@ class _Table:
 
 
 # --------------------------------------------------------------------------------------- public API
+def as_list(value) -> list[str]:
+    """A ``;``-list cell as a list of ids, whether raw (``"a;b"``) or as :func:`load` returns it."""
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return []
+    if isinstance(value, str):
+        return [v for v in value.split(";") if v]
+    return [str(v) for v in value]
+
+
 def validate_dir(data_dir: Path | str | None = None) -> list[str]:
     """Every problem in the coded data under ``data_dir`` (default: the project's ``data/``).
 

@@ -38,6 +38,8 @@ from pathlib import Path
 import networkx as nx
 import pandas as pd
 
+from compendium.coding import as_list
+
 # --------------------------------------------------------------------------------------------------
 # Vocabulary (docs/coding-scheme.md)
 
@@ -133,14 +135,6 @@ def group_members(actors: pd.DataFrame, mapping: Mapping = PAPER_A_GROUPS,
 # --------------------------------------------------------------------------------------------------
 # Building the graphs
 
-def _as_list(value) -> list[str]:
-    if value is None or (isinstance(value, float) and math.isnan(value)):
-        return []
-    if isinstance(value, str):
-        return [v for v in value.split(";") if v]
-    return [str(v) for v in value]
-
-
 def _clean(value):
     """Missing values (None, '', NaN, pandas NA) as None; everything else unchanged."""
     if value is None or (isinstance(value, str) and value == ""):
@@ -181,7 +175,7 @@ def build_multigraph(actors: pd.DataFrame, ties: pd.DataFrame,
     G = nx.MultiDiGraph(include_context=bool(include_context))
     for row in chosen.sort_values("actor_id").to_dict("records"):
         attrs = {k: _clean(row.get(k)) for k in NODE_ATTRIBUTES}
-        attrs["aliases"] = _as_list(row.get("aliases"))
+        attrs["aliases"] = as_list(row.get("aliases"))
         G.add_node(row["actor_id"], **attrs)
     for row in ties.sort_values("tie_id").to_dict("records"):
         if row["source"] not in G or row["target"] not in G:

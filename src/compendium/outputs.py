@@ -22,6 +22,8 @@ from collections.abc import Iterable, Mapping
 
 import pandas as pd
 
+from compendium.coding import as_list
+
 # --------------------------------------------------------------------------------------------------
 # Categories and their labels
 
@@ -66,15 +68,6 @@ DIFFUSION_PATTERN = re.compile(r"copying|emulati|combination|kombinasi|luaran be
                                re.IGNORECASE)
 """Words by which the papers speak of a diffusion type (English terms, 'kombinasi', 'emulative', and
 the definition of combination, 'luaran/output berbeda dari rumusan masukan di awal')."""
-
-
-
-def _as_list(value) -> list[str]:
-    if value is None or (isinstance(value, float) and math.isnan(value)):
-        return []
-    if isinstance(value, str):
-        return [v for v in value.split(";") if v]
-    return [str(v) for v in value]
 
 
 def _text(value) -> str:
@@ -230,7 +223,7 @@ def seoul_models(outputs: pd.DataFrame, actors: pd.DataFrame | None = None) -> p
     frame = _ordered(outputs)
     rows = []
     for r in frame.to_dict("records"):
-        ids = _as_list(r.get("actors"))
+        ids = as_list(r.get("actors"))
         rows.append({"output_id": r["output_id"], "dimension": r["dimension"],
                      "tabel2_no": _text(r.get("tabel2_no")),
                      "label": r["label"], "label_en": r["label_en"],
