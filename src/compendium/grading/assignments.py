@@ -114,10 +114,15 @@ class Assignment:
         raise AssignmentError(f"{self.name}: unknown rubric scheme {scheme!r} "
                               "(proportional, above-baseline or thresholds)")
 
+    def modal_code(self, variable: Variable) -> str | None:
+        """The key's commonest code for a variable (ties broken alphabetically); None for an empty key."""
+        key = list(self.key[variable.name])
+        return max(sorted(set(key)), key=key.count) if key else None
+
     def baseline_share(self, variable: Variable) -> float:
         """Share of items a submission agrees on by giving every item the key's commonest code."""
         key = list(self.key[variable.name])
-        return max(key.count(code) for code in set(key)) / len(key) if key else 0.0
+        return key.count(self.modal_code(variable)) / len(key) if key else 0.0
 
     def above_baseline(self, variable: Variable, agreement: float) -> float:
         """Agreement rescaled so the majority baseline is 0 and full agreement 1 (never below 0): with a

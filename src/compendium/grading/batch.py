@@ -58,7 +58,7 @@ def majority_baseline(a: Assignment) -> tuple[dict[str, str], float]:
     """The commonest reference code of each variable, and the score of a submission that gives that
     code to every item -- the floor an instructor should read grades against (with a skewed key, such
     as mostly ``unclear``, it can be high)."""
-    modal = {v.name: max(sorted(set(a.key[v.name])), key=list(a.key[v.name]).count) for v in a.variables}
+    modal = {v.name: a.modal_code(v) for v in a.variables}
     codes = {name: {i: code for i in a.items} for name, code in modal.items()}
     return modal, score_codes(a, codes)[2]
 
