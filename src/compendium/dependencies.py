@@ -10,12 +10,22 @@ falls back to the whole library when a cell cannot be parsed.
 from __future__ import annotations
 
 import ast
-import json
 import re
 from pathlib import Path
 
 PACKAGE = "compendium"
 _MAGIC = re.compile(r"^\s*[%!].*$", re.MULTILINE)
+
+
+def _statements(nodes):
+    """Every statement, nested ones included (an import is a statement, so expressions -- most of a
+    module's nodes -- need not be visited)."""
+    for node in nodes:
+        yield node
+        for name in ("body", "orelse", "finalbody", "handlers", "cases"):
+            inner = getattr(node, name, None)
+            if isinstance(inner, list):
+                yield from _statements(inner)
 
 
 def imported_modules(code: str, module: str = "", is_package: bool = False) -> set[str] | None:
@@ -29,7 +39,7 @@ def imported_modules(code: str, module: str = "", is_package: bool = False) -> s
         except SyntaxError:
             return None
     found = set()
-    for node in ast.walk(tree):
+    for node in _statements(tree.body):
         if isinstance(node, ast.Import):
             found.update(alias.name for alias in node.names)
         elif isinstance(node, ast.ImportFrom):
@@ -88,8 +98,3 @@ def library_files(code_cells: list[str], src: Path, cache: dict | None = None) -
         queue.extend(p for name in names for p in _resolve(name, src) if p not in seen)
     return sorted(seen)
 
-
-def notebook_code(path: Path) -> list[str]:
-    """The code cells of a notebook, as text."""
-    nb = json.loads(path.read_text(encoding="utf-8"))
-    return ["".join(c.get("source", "")) for c in nb.get("cells", []) if c.get("cell_type") == "code"]

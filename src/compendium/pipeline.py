@@ -77,15 +77,19 @@ def _tree(folder: Path, root: Path) -> dict[str, str]:
     return files
 
 
-def notebook_source_hash(path: Path) -> str:
-    """Hash of a notebook's cells as written by people: type, source and tags -- not outputs, and not
-    the parameters cell papermill injects (it is the build's own)."""
+def authored_cells(path: Path) -> list[tuple[str, str, list[str]]]:
+    """A notebook's cells as written by people: (type, source, tags) -- not outputs, and not the
+    parameters cell papermill injects (it is the build's own). Read once per build: notebooks with
+    their figures are large."""
     nb = json.loads(path.read_text(encoding="utf-8"))
-    cells = [
-        [c["cell_type"], "".join(c.get("source", "")), sorted(c.get("metadata", {}).get("tags", []))]
+    return [
+        (c["cell_type"], "".join(c.get("source", "")), sorted(c.get("metadata", {}).get("tags", [])))
         for c in nb.get("cells", [])
         if "injected-parameters" not in c.get("metadata", {}).get("tags", [])
     ]
+
+
+def notebook_source_hash(cells: list[tuple[str, str, list[str]]]) -> str:
     return _sha(json.dumps(cells, ensure_ascii=False).encode("utf-8"))
 
 
@@ -93,14 +97,15 @@ def notebook_source_hash(path: Path) -> str:
 BUILD_MACHINERY = {f"src/compendium/{name}.py" for name in ("pipeline", "kernels", "dependencies", "artefacts")}
 
 
-def notebook_inputs(nb: Path, layout: Layout, data: dict[str, str], library: dict[str, str],
-                    cache: dict | None = None) -> dict[str, str]:
+def notebook_inputs(cells: list[tuple[str, str, list[str]]], layout: Layout, data: dict[str, str],
+                    library: dict[str, str], cache: dict | None = None) -> dict[str, str]:
     """A notebook's inputs besides its own cells: every file under ``data/`` and the library files it
     imports, transitively (:mod:`compendium.dependencies`; the whole library if that cannot be told)."""
-    from compendium.dependencies import library_files, notebook_code
+    from compendium.dependencies import library_files
 
     src = layout.root / "src"
-    files = library_files(notebook_code(nb), src, cache)
+    code = [source for kind, source, _ in cells if kind == "code"]
+    files = library_files(code, src, cache)
     if files is None:
         return {**data, **library}
     used = {p.relative_to(layout.root).as_posix() for p in files} | BUILD_MACHINERY
@@ -254,8 +259,9 @@ def build(root: Path | str | None = None, force: bool = False, only: list[str] |
     entries = manifest.setdefault("notebooks", {})
     todo, fingerprints, inputs, parsed = [], {}, {}, {}
     for i, nb in enumerate(notebooks, 1):
-        nb_hash = notebook_source_hash(nb)
-        inputs[nb.name] = notebook_inputs(nb, layout, data, library, parsed)
+        cells = authored_cells(nb)
+        nb_hash = notebook_source_hash(cells)
+        inputs[nb.name] = notebook_inputs(cells, layout, data, library, parsed)
         fingerprints[nb.name] = (fingerprint(nb_hash, inputs[nb.name]), nb_hash)
         previous = entries.get(nb.name, {})
         if not force and previous.get("fingerprint") == fingerprints[nb.name][0]:
