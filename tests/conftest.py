@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import shutil
+import subprocess
 from pathlib import Path
 
 import pytest
@@ -21,3 +22,17 @@ def data_copy(tmp_path) -> Path:
     dest = tmp_path / "data"
     shutil.copytree(ROOT / "data", dest)
     return dest
+
+
+@pytest.fixture
+def tracked_copy(tmp_path, monkeypatch):
+    """A fresh copy of the files git tracks (what a clone has), with COMPENDIUM_ROOT pointing at it.
+    Returns ``(copy, tracked paths)``."""
+    listed = subprocess.run(["git", "ls-files", "-z"], cwd=ROOT, capture_output=True, check=True)
+    tracked = [p for p in listed.stdout.decode().split("\0") if p]
+    copy = tmp_path / "clone"
+    for rel in tracked:
+        (copy / rel).parent.mkdir(parents=True, exist_ok=True)
+        shutil.copy2(ROOT / rel, copy / rel)
+    monkeypatch.setenv("COMPENDIUM_ROOT", str(copy))
+    return copy, tracked

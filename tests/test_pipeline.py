@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import json
-import shutil
-import subprocess
 import sys
 
 import nbformat
@@ -154,16 +152,10 @@ def test_artefact_writer_refuses_raw_data(project):
     assert not (project / "data" / "raw" / "x.csv").exists()
 
 
-def test_full_build_of_the_compendium_reproduces_the_committed_files(root, tmp_path, monkeypatch):
+def test_full_build_of_the_compendium_reproduces_the_committed_files(root, tracked_copy):
     """A fresh copy of the tracked files, fully rebuilt, is byte-identical: 'git status' stays clean,
     and data/raw/ is not touched."""
-    listed = subprocess.run(["git", "ls-files", "-z"], cwd=root, capture_output=True, check=True)
-    tracked = [p for p in listed.stdout.decode().split("\0") if p]
-    copy = tmp_path / "clone"
-    for rel in tracked:
-        (copy / rel).parent.mkdir(parents=True, exist_ok=True)
-        shutil.copy2(root / rel, copy / rel)
-    monkeypatch.setenv("COMPENDIUM_ROOT", str(copy))
+    copy, tracked = tracked_copy
     build(copy, force=True, echo=_quiet)
     changed = [rel for rel in tracked if (copy / rel).read_bytes() != (root / rel).read_bytes()]
     assert changed == [], f"a full build changed committed files: {changed}"

@@ -118,15 +118,56 @@ _NO_DATES = {
 }
 
 
-def save_figure(fig, stem: Path | str, formats: tuple[str, ...] = ("png", "svg")) -> list[Path]:
-    """Save ``fig`` as ``stem.png``, ``stem.svg`` … with no dates in the metadata."""
+def figure_bytes(fig, formats: tuple[str, ...] = ("png", "svg")) -> dict[str, bytes]:
+    """``fig`` rendered in each format, cropped to its content, with no dates in the metadata.
+
+    The figure is laid out and measured once for all formats (``savefig(bbox_inches="tight")`` would
+    draw it twice per format)."""
     import matplotlib
 
     configure_matplotlib()
-    paths = []
+    out = {}
     with matplotlib.rc_context({"svg.hashsalt": "sister-city-compendium"}):
+        fig.draw_without_rendering()
+        bbox = fig.get_tightbbox().padded(matplotlib.rcParams["savefig.pad_inches"])
         for fmt in formats:
             buf = io.BytesIO()
-            fig.savefig(buf, format=fmt, metadata=_NO_DATES.get(fmt))
-            paths.append(write_bytes(Path(f"{stem}.{fmt}"), buf.getvalue()))
+            fig.savefig(buf, format=fmt, metadata=_NO_DATES.get(fmt), bbox_inches=bbox)
+            out[fmt] = buf.getvalue()
+    return out
+
+
+def save_figure(fig, stem: Path | str, formats: tuple[str, ...] = ("png", "svg"),
+                show: bool = True) -> list[Path]:
+    """Save ``fig`` as ``stem.png``, ``stem.svg`` … (:func:`figure_bytes`); returns the paths.
+
+    In a notebook (``show``), the saved PNG itself is shown and the figure is closed, so the notebook
+    shows exactly the file and matplotlib does not draw the figure yet again."""
+    import matplotlib
+
+    files = figure_bytes(fig, tuple(dict.fromkeys((*formats, "png"))) if show and _in_notebook()
+                         else formats)
+    paths = [write_bytes(Path(f"{stem}.{fmt}"), files[fmt]) for fmt in formats]
+    if show and _in_notebook():
+        import matplotlib.pyplot as plt
+        from IPython.display import Image, display
+
+        # Shown at the size the figure has on screen (figure.dpi), sharp on high-resolution screens.
+        scale = fig.get_dpi() / matplotlib.rcParams["savefig.dpi"]
+        display(Image(files["png"], width=round(_png_width(files["png"]) * scale)))
+        plt.close(fig)
     return paths
+
+
+def _in_notebook() -> bool:
+    try:
+        from IPython import get_ipython
+    except ImportError:
+        return False
+    shell = get_ipython()
+    return shell is not None and hasattr(shell, "kernel")
+
+
+def _png_width(png: bytes) -> int:
+    """The width in pixels, from the PNG header (IHDR)."""
+    return int.from_bytes(png[16:20], "big")

@@ -153,8 +153,11 @@ def load_tables(data_dir: Path | str | None = None) -> dict:
 def apply_variant(tables: dict, variant: Variant) -> dict:
     """A shallow copy of ``tables`` with the variant's coder applied: under ``coder-2`` every column
     the second coder recoded (policy outputs: dimension, diffusion, transfer; actors: role, kind)
-    replaces the reference value of the same item. The input is not changed."""
+    replaces the reference value of the same item. The input is not changed.
+
+    The view carries a fresh cache (:func:`_memo`) for what its claims compute from it."""
     out = dict(tables)
+    out["_memo"] = {}
     if variant.coder == "reference":
         return out
     second = tables.get("second_coder") or {}
@@ -193,7 +196,7 @@ def _quote(tables: dict, segment_id: str) -> str:
 
 
 def _where(tables: dict, segment_id: str) -> str:
-    seg = tables["segments"].set_index("segment_id")
+    seg = _segments_by_id(tables)
     if segment_id not in seg.index:
         return segment_id
     row = seg.loc[segment_id]
@@ -233,9 +236,27 @@ def indonesian_number(words: str) -> int | None:
 _NUMBER_WORDS = r"(?:(?:satu|dua|tiga|empat|lima|enam|tujuh|delapan|sembilan)(?: puluh| belas)?(?: (?:satu|dua|tiga|empat|lima|enam|tujuh|delapan|sembilan))?|sepuluh|sebelas)"
 
 
+def _memo(view: dict, key, compute):
+    """``compute()``, once per view (:func:`apply_variant`): the variants of a robustness run that
+    share a coder share their view, so a count or a network is not rebuilt for each of them."""
+    cache = view.setdefault("_memo", {})
+    if key not in cache:
+        cache[key] = compute()
+    return cache[key]
+
+
+def _segments_by_id(tables: dict) -> pd.DataFrame:
+    return _memo(tables, "segments_by_id", lambda: tables["segments"].set_index("segment_id"))
+
+
 def _output_counts(tables: dict, column: str) -> dict[str, int]:
     """Policy outputs per category of ``column`` (dimension, diffusion or transfer), every category of
     the scheme present, from :func:`compendium.outputs.crosstab`'s margins."""
+    # a copy: claim functions edit their counts
+    return dict(_memo(tables, ("output_counts", column), lambda: _count_outputs(tables, column)))
+
+
+def _count_outputs(tables: dict, column: str) -> dict[str, int]:
     from compendium import outputs
 
     po = tables["policy_outputs"]
@@ -251,7 +272,7 @@ def _output_counts(tables: dict, column: str) -> dict[str, int]:
 def _distinct(tables: dict, ids) -> list[str]:
     """Segment ids with duplicates of the same printed passage removed (two segments of one paper whose
     quotes contain one another count once); order kept."""
-    seg = tables["segments"].set_index("segment_id")
+    seg = _segments_by_id(tables)
     kept: list[str] = []
     for s in ids:
         if s not in seg.index:
@@ -274,10 +295,10 @@ def actor_ranking(tables, variant, claim) -> Result:
     from compendium import network
 
     actors = tables["actors"]
-    G = network.build_multigraph(actors, tables["ties"])
-    robust = network.ranking_robustness(network.collapse(G), actors, measures=[variant.measure],
-                                        aggregations=["max"])
-    row = robust.iloc[0]
+    H = _memo(tables, "collapsed_network",
+              lambda: network.collapse(network.build_multigraph(actors, tables["ties"])))
+    row = _memo(tables, ("ranking", variant.measure), lambda: network.ranking_robustness(
+        H, actors, measures=[variant.measure], aggregations=["max"]).iloc[0])
     scores = {g: float(row[f"score_{g}"]) for g in network.PAPER_A_RANKING}
     evidence = (f"{variant.measure} (strongest member): "
                 + ", ".join(f"{g} {s:.3g}" for g, s in scores.items())
@@ -528,7 +549,7 @@ def paradiplomacy_principles(tables, variant, claim) -> Result:
     ties = tables["ties"][~tables["ties"]["segment_id"].isin(excluded)]
     events = tables["events"][~tables["events"]["segment_id"].isin(excluded)]
     actors = _case_actors(tables).set_index("actor_id")
-    seg_quotes = tables["segments"].set_index("segment_id")["quote"]
+    seg_quotes = _segments_by_id(tables)["quote"]
 
     def _mentions_law(sid):
         return bool(re.search(r"23 tahun 2014", seg_quotes.get(sid, ""), re.IGNORECASE))
@@ -878,7 +899,7 @@ FUNCTIONS = {f.__name__: f for f in (
 
 def claim_page(tables: dict, claim: dict) -> str:
     """Where the claim is printed: ``'A p.573'``, ``'A p.575-576; B'``, ``'B'``."""
-    seg = tables["segments"].set_index("segment_id")
+    seg = _segments_by_id(tables)
     ids = [s for s in [claim["segment_id"], *claim.get("restated_in", [])] if s in seg.index]
     pages = sorted({int(seg.loc[s, "page"]) for s in ids
                     if seg.loc[s, "paper"] == "A" and not pd.isna(seg.loc[s, "page"])})
@@ -891,20 +912,22 @@ def claim_page(tables: dict, claim: dict) -> str:
     return "; ".join(parts)
 
 
-def evaluate(variant=None, tables: dict | None = None, data_dir: Path | str | None = None) -> pd.DataFrame:
+def evaluate(variant=None, tables: dict | None = None, data_dir: Path | str | None = None,
+             view: dict | None = None) -> pd.DataFrame:
     """The whole ledger under ``variant`` (a :class:`Variant`, a dict of its fields, or None for the
     reference): one row per claim of ``claims.csv`` with ``claim_id``, ``paper``, ``page``,
-    ``verdict``, ``evidence``, ``explanation``, ``claim_en`` and ``evidence_segments``."""
+    ``verdict``, ``evidence``, ``explanation``, ``claim_en`` and ``evidence_segments``.
+    ``view``: the variant's :func:`apply_variant` of ``tables``, if already made."""
     variant = Variant.of(variant)
     tables = tables if tables is not None else load_tables(data_dir)
-    view = apply_variant(tables, variant)
+    view = view if view is not None else apply_variant(tables, variant)
     rows = []
     for claim in tables["claims"].to_dict("records"):
         fn = FUNCTIONS.get(claim["function"])
         if fn is None:
             raise KeyError(f"claim {claim['claim_id']}: no function {claim['function']!r} in compendium.claims")
         res = fn(view, variant, claim)
-        rows.append({"claim_id": claim["claim_id"], "paper": claim["paper"], "page": claim_page(tables, claim),
+        rows.append({"claim_id": claim["claim_id"], "paper": claim["paper"], "page": claim_page(view, claim),
                      "verdict": res.verdict, "evidence": res.evidence, "explanation": res.explanation,
                      "claim_en": claim["claim_en"], "evidence_segments": ";".join(res.segments)})
     return pd.DataFrame(rows, columns=LEDGER_COLUMNS)
@@ -921,7 +944,8 @@ def robustness(tables: dict | None = None, data_dir: Path | str | None = None,
     changes."""
     tables = tables if tables is not None else load_tables(data_dir)
     vs = variant_list or variants()
-    results = {v: evaluate(v, tables).set_index("claim_id")["verdict"] for v in vs}
+    views = {coder: apply_variant(tables, Variant(coder=coder)) for coder in {v.coder for v in vs}}
+    results = {v: evaluate(v, tables, view=views[v.coder]).set_index("claim_id")["verdict"] for v in vs}
     verdicts = pd.DataFrame({v.label: results[v] for v in vs})
     verdicts.index.name = "claim_id"
     rows = []

@@ -14,7 +14,7 @@ def _build(args) -> int:
     from compendium.pipeline import BuildError, build
 
     try:
-        build(force=args.force, only=args.only, jobs=args.jobs)
+        build(force=args.force, only=args.only, jobs=args.jobs, warm=not args.cold_kernels)
     except BuildError as err:
         print(err, file=sys.stderr)
         return 1
@@ -141,6 +141,9 @@ def parser() -> argparse.ArgumentParser:
     b.add_argument("--only", action="append", metavar="NAME",
                    help="run only this notebook (e.g. 02 or 02_actor_network); repeatable")
     b.add_argument("--jobs", type=int, default=None, help="notebooks run at once (default: up to 2)")
+    b.add_argument("--cold-kernels", action="store_true",
+                   help="start every kernel afresh instead of forking it from a warm kernel server "
+                        "(slower; for comparison and debugging)")
     b.set_defaults(func=_build)
 
     v = sub.add_parser("validate", help="check the coded data; one line per problem")

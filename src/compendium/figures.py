@@ -456,15 +456,6 @@ def _unwrap(text: str) -> str:
     return " ".join(text.split())
 
 
-def png_bytes(fig, dpi: int = 110) -> bytes:
-    """The figure as PNG bytes (for display in a notebook; no file is written)."""
-    import io
-
-    buf = io.BytesIO()
-    fig.savefig(buf, format="png", dpi=dpi, metadata={"Software": None})
-    return buf.getvalue()
-
-
 def drawn_texts(fig) -> list[tuple[str, str]]:
     """(gid, text with line breaks undone) of every non-empty text in the figure, in drawing order."""
     from matplotlib.text import Text
@@ -491,7 +482,7 @@ def layout_problems(fig, tolerance_px: float = 0.5) -> list[str]:
     from matplotlib.patches import Patch
     from matplotlib.text import Text
 
-    fig.canvas.draw()
+    fig.draw_without_rendering()  # lays the figure out; measuring needs no pixels
     renderer = fig.canvas.get_renderer()
     fig_box = fig.bbox
     texts = [t for t in fig.findobj(Text) if t.get_visible() and t.get_text().strip()]

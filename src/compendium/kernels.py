@@ -5,12 +5,16 @@ from __future__ import annotations
 from pathlib import Path
 
 
-def ipc_kernel_manager_class(socket_dir: str):
+def ipc_kernel_manager_class(socket_dir: str, warm_server: str | None = None):
     """A kernel manager that talks to its kernel over Unix sockets instead of TCP ports.
 
     Two notebooks starting at once on TCP can race for the same free port (the kernel then fails to
     start, at random); IPC sockets are private files, so parallel starts cannot collide -- and the
-    kernel stops warning about unencrypted TCP."""
+    kernel stops warning about unencrypted TCP.
+
+    With ``warm_server`` (the socket of a :mod:`compendium.warm_kernels` server) the kernel is forked
+    from that server instead of started cold. Only the build asks for it: student notebooks are
+    always started cold, inside their sandbox."""
     from jupyter_client import AsyncKernelManager
     from traitlets import CaselessStrEnum, default
 
@@ -21,5 +25,13 @@ def ipc_kernel_manager_class(socket_dir: str):
         def _ip_default(self):
             # An absolute socket path: kernel and client run in different folders.
             return str(Path(socket_dir) / "kernel")
+
+        def format_kernel_cmd(self, extra_arguments=None):
+            cmd = super().format_kernel_cmd(extra_arguments)
+            if warm_server:
+                from compendium.warm_kernels import launcher_command
+
+                cmd = launcher_command(cmd, warm_server)
+            return cmd
 
     return IPCKernelManager

@@ -7,10 +7,12 @@ How a build works
    file under ``data/`` and the files of the library ``src/compendium/`` that it imports, directly or
    not (:mod:`compendium.dependencies`). A notebook whose fingerprint equals the one recorded at its
    last successful run is skipped -- no kernel starts.
-3. The others run with papermill (two at a time on two cores: notebooks read only ``data/`` and the
-   library, never each other's outputs, so their order does not matter for their results). Parameters
-   are injected into the cell tagged ``parameters`` as paths relative to ``notebooks/``, so the
-   executed notebooks are the same on every clone.
+3. The others run with papermill (two at a time on two cores, longest first: notebooks read only
+   ``data/`` and the library, never each other's outputs, so their order does not matter for their
+   results). Their kernels are forked from a warm kernel server that has imported the scientific
+   stack once (:mod:`compendium.warm_kernels`; ``--cold-kernels`` starts them as Jupyter does).
+   Parameters are injected into the cell tagged ``parameters`` as paths relative to
+   ``notebooks/``, so the executed notebooks are the same on every clone.
 4. Artefacts a notebook writes are staged in ``build/stage/NN/`` and moved into ``figures/`` and
    ``tables/`` only when the whole notebook succeeded. The executed notebook, stripped of volatile
    metadata (timestamps, durations), then replaces the committed one.
@@ -30,6 +32,7 @@ import sys
 import tempfile
 import time
 from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
+from contextlib import ExitStack
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from multiprocessing import get_context
@@ -94,7 +97,8 @@ def notebook_source_hash(cells: list[tuple[str, str, list[str]]]) -> str:
 
 
 # How a notebook is run and written shapes every executed notebook, so it is everyone's input.
-BUILD_MACHINERY = {f"src/compendium/{name}.py" for name in ("pipeline", "kernels", "dependencies", "artefacts")}
+BUILD_MACHINERY = {f"src/compendium/{name}.py" for name in (
+    "pipeline", "kernels", "warm_kernels", "_kernel_launcher", "dependencies", "artefacts")}
 
 
 def notebook_inputs(cells: list[tuple[str, str, list[str]]], layout: Layout, data: dict[str, str],
@@ -158,7 +162,7 @@ def strip_volatile(nb) -> None:
             cell["id"] = "injected-parameters"
 
 
-def _execute(notebook: str, root: str) -> dict:
+def _execute(notebook: str, root: str, warm_server: str | None = None) -> dict:
     """Run one notebook (in a worker process). Returns a result dict; never raises for cell errors."""
     import nbformat
     import papermill as pm
@@ -184,10 +188,12 @@ def _execute(notebook: str, root: str) -> dict:
     start_utc = datetime.now(timezone.utc).isoformat(timespec="seconds")
     sockets = tempfile.TemporaryDirectory(prefix="compendium-kernel-")
     try:
-        pm.execute_notebook(
+        # Not saved after every cell: papermill would rewrite the whole notebook, figures and all,
+        # twice per cell. It is written once at the end, or at the failing cell.
+        nb = pm.execute_notebook(
             str(nb_path), str(executing), parameters=PARAMETERS, cwd=str(layout.notebooks),
-            kernel_name=KERNEL, progress_bar=False, log_output=False,
-            kernel_manager_class=ipc_kernel_manager_class(sockets.name),
+            kernel_name=KERNEL, progress_bar=False, log_output=False, request_save_on_cell_execute=False,
+            kernel_manager_class=ipc_kernel_manager_class(sockets.name, warm_server),
         )
     except pm.PapermillExecutionError as err:
         failed = layout.build / "failed" / nb_path.name
@@ -219,7 +225,6 @@ def _execute(notebook: str, root: str) -> dict:
                 artefacts.append(final.relative_to(layout.root).as_posix())
     shutil.rmtree(stage, ignore_errors=True)
     log.unlink(missing_ok=True)
-    nb = nbformat.read(executing, as_version=4)
     strip_volatile(nb)
     atomic_write(nb_path, (nbformat.writes(nb) + "\n").encode("utf-8"))
     executing.unlink(missing_ok=True)
@@ -240,8 +245,11 @@ def _package_versions() -> dict[str, str]:
 
 
 def build(root: Path | str | None = None, force: bool = False, only: list[str] | None = None,
-          jobs: int | None = None, echo=print) -> dict:
-    """Build the notebooks; returns the manifest. Raises :class:`BuildError` when a notebook fails."""
+          jobs: int | None = None, echo=print, warm: bool = True) -> dict:
+    """Build the notebooks; returns the manifest. Raises :class:`BuildError` when a notebook fails.
+
+    ``warm``: fork the kernels from a kernel server that has imported the scientific stack once
+    (:mod:`compendium.warm_kernels`); ``False`` starts every kernel cold, as Jupyter does."""
     layout = Layout(root or project_root())
     notebooks = discover(layout)
     if only:
@@ -272,42 +280,23 @@ def build(root: Path | str | None = None, force: bool = False, only: list[str] |
         return manifest
 
     jobs = jobs or min(len(todo), os.cpu_count() or 1, 2)
-    failures = []
     versions = _package_versions()
     order = {nb.name: i for i, nb in enumerate(notebooks, 1)}
-    echo(f"running {len(todo)} notebook(s) with {jobs} worker(s)")
-    with ProcessPoolExecutor(max_workers=jobs, mp_context=get_context("spawn")) as pool:
-        pending = {}
-        queue = list(todo)
-        while queue or pending:
-            while queue and len(pending) < jobs and not failures:
-                nb = queue.pop(0)
-                echo(f"[{order[nb.name]}/{len(notebooks)}] {nb.stem}: running …")
-                pending[pool.submit(_execute, str(nb), str(layout.root))] = nb
-            if not pending:
-                break
-            done, _ = wait(pending, return_when=FIRST_COMPLETED)
-            for fut in done:
-                nb = pending.pop(fut)
-                result = fut.result()
-                tag = f"[{order[nb.name]}/{len(notebooks)}] {nb.stem}"
-                if result["status"] == "ok":
-                    echo(f"{tag}: ok in {result['duration_s']:.1f} s, "
-                         f"{len(result['artefacts'])} artefact(s)")
-                    entries[nb.name] = {
-                        "fingerprint": fingerprints[nb.name][0],
-                        "inputs": {"notebook": fingerprints[nb.name][1], **inputs[nb.name]},
-                        "artefacts": result["artefacts"],
-                        "duration_s": result["duration_s"],
-                        "started": result["started"],
-                        "packages": versions,
-                    }
-                    _atomic_json(layout.build / MANIFEST, manifest)
-                else:
-                    failures.append(result)
-                    echo(f"{tag}: FAILED")
-            if failures:
-                queue.clear()
+    # Longest first (by the last recorded run; new notebooks count as longest), so that two workers
+    # finish together; the order cannot change a result (see step 3 of the module doc).
+    todo.sort(key=lambda nb: -entries.get(nb.name, {}).get("duration_s", float("inf")))
+    echo(f"running {len(todo)} notebook(s) with {jobs} worker(s)"
+         + ("" if warm else ", cold kernels"))
+    with ExitStack() as stack:
+        server = None
+        if warm:
+            from compendium.warm_kernels import kernel_server
+
+            server = stack.enter_context(
+                kernel_server(env={"PYTHONHASHSEED": os.environ.get("PYTHONHASHSEED", "0")}))
+        failures = _run(todo, layout, jobs, server, order, len(notebooks), echo,
+                        lambda nb, result: _record(entries, nb, result, fingerprints, inputs, versions,
+                                                   layout, manifest))
     if failures:
         lines = []
         for f in failures:
@@ -319,3 +308,48 @@ def build(root: Path | str | None = None, force: bool = False, only: list[str] |
                              "the last good notebook and its outputs are unchanged")
         raise BuildError("build failed:\n" + "\n".join(lines))
     return manifest
+
+
+def _record(entries, nb, result, fingerprints, inputs, versions, layout, manifest) -> None:
+    """A notebook succeeded: note it in the manifest, and save the manifest at once (an interrupted
+    build keeps what it finished)."""
+    entries[nb.name] = {
+        "fingerprint": fingerprints[nb.name][0],
+        "inputs": {"notebook": fingerprints[nb.name][1], **inputs[nb.name]},
+        "artefacts": result["artefacts"],
+        "duration_s": result["duration_s"],
+        "started": result["started"],
+        "packages": versions,
+    }
+    _atomic_json(layout.build / MANIFEST, manifest)
+
+
+def _run(todo, layout, jobs, server, order, total, echo, on_success) -> list[dict]:
+    """Run the notebooks on ``jobs`` worker processes; stop starting new ones at the first failure.
+    Returns the failures."""
+    failures = []
+    with ProcessPoolExecutor(max_workers=jobs, mp_context=get_context("spawn")) as pool:
+        pending = {}
+        queue = list(todo)
+        while queue or pending:
+            while queue and len(pending) < jobs and not failures:
+                nb = queue.pop(0)
+                echo(f"[{order[nb.name]}/{total}] {nb.stem}: running …")
+                pending[pool.submit(_execute, str(nb), str(layout.root), server)] = nb
+            if not pending:
+                break
+            done, _ = wait(pending, return_when=FIRST_COMPLETED)
+            for fut in done:
+                nb = pending.pop(fut)
+                result = fut.result()
+                tag = f"[{order[nb.name]}/{total}] {nb.stem}"
+                if result["status"] == "ok":
+                    echo(f"{tag}: ok in {result['duration_s']:.1f} s, "
+                         f"{len(result['artefacts'])} artefact(s)")
+                    on_success(nb, result)
+                else:
+                    failures.append(result)
+                    echo(f"{tag}: FAILED")
+            if failures:
+                queue.clear()
+    return failures

@@ -52,6 +52,8 @@ class Result:
 class GradingRun:
     assignment: Assignment
     results: list[Result]
+    #: the class figure's files, once drawn (:func:`compendium.grading.report.class_figure_files`)
+    figure_files: dict[str, bytes] | None = field(default=None, repr=False, compare=False)
 
 
 def majority_baseline(a: Assignment) -> tuple[dict[str, str], float]:

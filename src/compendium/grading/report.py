@@ -314,6 +314,20 @@ def class_figure(run: GradingRun):
     return fig
 
 
+def class_figure_files(run: GradingRun) -> dict[str, bytes]:
+    """The class figure as PNG and SVG bytes, drawn once per run: the reports written from one run
+    (the instructor's and the committed copy) share it."""
+    if run.figure_files is None:
+        import matplotlib.pyplot as plt
+
+        from compendium.artefacts import figure_bytes
+
+        fig = class_figure(run)
+        run.figure_files = figure_bytes(fig)
+        plt.close(fig)
+    return run.figure_files
+
+
 def class_report_markdown(run: GradingRun, figure_name: str | None = None) -> str:
     a = run.assignment
     book = gradebook(run, runtime=False)
@@ -375,9 +389,7 @@ def write_reports(run: GradingRun, out_dir: Path | str, runtime: bool = True, ar
     ``figure_stem`` defaults to ``out_dir/class_report`` (PNG and SVG)."""
     import os
 
-    import matplotlib.pyplot as plt
-
-    from compendium.artefacts import atomic_write, save_figure, write_text
+    from compendium.artefacts import atomic_write, write_bytes, write_text
 
     out = Path(out_dir)
 
@@ -395,18 +407,8 @@ def write_reports(run: GradingRun, out_dir: Path | str, runtime: bool = True, ar
         put(out / "feedback" / f"{r.student_id}.html", markdown_to_html(md, f"Feedback {r.student_id}"))
     stem = Path(figure_stem) if figure_stem else out / "class_report"
     if any(r.status == "ok" for r in run.results):
-        fig = class_figure(run)
-        if artefacts:
-            save_figure(fig, stem)
-        else:
-            import io
-
-            for fmt in ("png", "svg"):
-                buf = io.BytesIO()
-                fig.savefig(buf, format=fmt, metadata={"png": {"Software": None},
-                                                       "svg": {"Date": None, "Creator": None}}[fmt])
-                atomic_write(Path(f"{stem}.{fmt}"), buf.getvalue())
-        plt.close(fig)
+        for fmt, data in class_figure_files(run).items():
+            (write_bytes if artefacts else atomic_write)(Path(f"{stem}.{fmt}"), data)
         rel = os.path.relpath(f"{stem}.png", out)
     else:
         rel = None

@@ -1,0 +1,181 @@
+"""Warm kernels (:mod:`compendium.warm_kernels`): a kernel forked from the server behaves like a cold
+one, is isolated from the other kernels, and never outlives its launcher or the server; the build's
+results do not depend on how its kernels started."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import signal
+import tempfile
+import time
+
+import pytest
+
+from compendium.kernels import ipc_kernel_manager_class
+from compendium.pipeline import build
+from compendium.warm_kernels import LAUNCHER, kernel_server, launcher_command
+
+
+@pytest.fixture(scope="module")
+def server():
+    with kernel_server() as path:
+        yield path
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    return True
+
+
+def _gone_within(pid: int, seconds: float) -> bool:
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if not _alive(pid):
+            return True
+        time.sleep(0.05)
+    return not _alive(pid)
+
+
+class Kernel:
+    """One kernel (warm when given a server), driven synchronously for the tests."""
+
+    def __init__(self, server: str | None, cwd=None, env=None):
+        self.sockets = tempfile.TemporaryDirectory(prefix="test-kernel-")
+        self.km = ipc_kernel_manager_class(self.sockets.name, server)(kernel_name="python3")
+        self.loop = asyncio.new_event_loop()
+        kwargs = {"cwd": str(cwd)} if cwd else {}
+        if env:
+            kwargs["env"] = {**os.environ, **env}
+        self.loop.run_until_complete(self.km.start_kernel(**kwargs))
+        self.kc = self.km.client()
+        self.kc.start_channels()
+        self.loop.run_until_complete(self.kc.wait_for_ready(timeout=60))
+
+    def eval(self, expr: str) -> str:
+        """``print(expr)`` in the kernel; its standard output."""
+        out = []
+
+        def hook(msg):
+            if msg["msg_type"] == "stream":
+                out.append(msg["content"]["text"])
+            elif msg["msg_type"] == "error":
+                out.append(f"{msg['content']['ename']}: {msg['content']['evalue']}")
+
+        self.loop.run_until_complete(
+            self.kc.execute_interactive(f"print({expr})", output_hook=hook, timeout=60))
+        return "".join(out).strip()
+
+    def run(self, code: str) -> None:
+        self.loop.run_until_complete(self.kc.execute_interactive(code, timeout=60))
+
+    @property
+    def launcher(self):
+        return self.km.provisioner.process  # what jupyter_client started (the launcher, when warm)
+
+    def close(self):
+        self.kc.stop_channels()
+        if self.km.has_kernel:
+            self.loop.run_until_complete(self.km.shutdown_kernel(now=True))
+        self.loop.close()
+        self.sockets.cleanup()
+
+
+@pytest.fixture
+def kernels():
+    made = []
+
+    def make(server, **kw):
+        made.append(Kernel(server, **kw))
+        return made[-1]
+
+    yield make
+    for k in made:
+        k.close()
+
+
+def test_the_command_is_replaced_only_when_a_server_is_given(tmp_path):
+    cold = ipc_kernel_manager_class(str(tmp_path))(kernel_name="python3")
+    warm = ipc_kernel_manager_class(str(tmp_path), "/srv/socket")(kernel_name="python3")
+    for km in (cold, warm):
+        km._launch_args = {}
+    assert "ipykernel_launcher" in cold.format_kernel_cmd()
+    cmd = warm.format_kernel_cmd()
+    assert str(LAUNCHER) in cmd and "/srv/socket" in cmd and "ipykernel_launcher" not in cmd
+    assert launcher_command(["R", "--slave"], "/srv/socket") == ["R", "--slave"]  # not an ipykernel
+
+
+def test_a_warm_kernel_is_its_own_process_in_the_requested_folder_and_environment(server, kernels,
+                                                                                   tmp_path):
+    k = kernels(server, cwd=tmp_path, env={"COMPENDIUM_TEST_VALUE": "forty-two"})
+    pid = int(k.eval("__import__('os').getpid()"))
+    assert pid not in (os.getpid(), k.launcher.pid)
+    assert k.eval("__import__('os').getcwd()") == str(tmp_path)
+    assert k.eval("__import__('os').environ['COMPENDIUM_TEST_VALUE']") == "forty-two"
+    # warm: the scientific stack was imported before the kernel existed
+    assert k.eval("'pandas' in __import__('sys').modules") == "True"
+
+
+def test_warm_kernels_do_not_share_state(server, kernels):
+    first = kernels(server)
+    first.run("import pandas as pd\npd.set_option('display.max_rows', 3)\nleft_behind = 1")
+    assert first.eval("pd.get_option('display.max_rows')") == "3"
+    second = kernels(server)
+    assert second.eval("__import__('pandas').get_option('display.max_rows')") == "60"
+    assert second.eval("'left_behind' in globals()") == "False"
+
+
+def test_warm_and_cold_kernels_have_the_same_display_defaults(server, kernels):
+    """Libraries that choose defaults at import time must choose as in a kernel (pandas asks
+    whether it runs in one; matplotlib takes its backend from ipykernel)."""
+    probe = ("(__import__('pandas').get_option('display.max_columns'), "
+             "__import__('pandas').get_option('display.width'), "
+             "__import__('matplotlib').get_backend())")
+    assert kernels(server).eval(probe) == kernels(None).eval(probe)
+
+
+def test_the_kernel_exit_status_reaches_jupyter(server, kernels):
+    k = kernels(server)
+    k.kc.execute("import os; os._exit(3)")
+    assert k.launcher.wait(timeout=30) == 3
+
+
+def test_killing_the_launcher_kills_its_kernel(server, kernels):
+    k = kernels(server)
+    pid = int(k.eval("__import__('os').getpid()"))
+    os.kill(k.launcher.pid, signal.SIGKILL)
+    assert _gone_within(pid, 10), "the kernel outlived its launcher"
+
+
+def test_an_interrupt_reaches_the_warm_kernel(server, kernels):
+    k = kernels(server)
+    k.kc.execute("import time\ntry:\n    time.sleep(60)\nexcept KeyboardInterrupt:\n    print('interrupted')")
+    time.sleep(1)
+    k.loop.run_until_complete(k.km.interrupt_kernel())
+    deadline = time.monotonic() + 20
+    while time.monotonic() < deadline:
+        msg = k.loop.run_until_complete(k.kc.get_iopub_msg(timeout=20))
+        if msg["msg_type"] == "stream":
+            assert msg["content"]["text"] == "interrupted\n"
+            return
+    pytest.fail("no output after the interrupt")
+
+
+def test_stopping_the_server_stops_its_kernels(kernels):
+    with kernel_server() as own:
+        k = kernels(own)
+        pid = int(k.eval("__import__('os').getpid()"))
+    assert _gone_within(pid, 10), "a kernel outlived its server"
+
+
+def test_notebooks_built_with_cold_kernels_match_the_committed_ones(root, tracked_copy):
+    """The committed notebooks and figures come from warm kernels; two notebooks rebuilt in cold
+    kernels (as Jupyter starts them) give the same bytes. nbval checks every notebook's outputs
+    the same way, against kernels it starts itself."""
+    copy, tracked = tracked_copy
+    build(copy, force=True, only=["01", "04"], warm=False, echo=lambda *_: None)
+    changed = [rel for rel in tracked if (copy / rel).read_bytes() != (root / rel).read_bytes()]
+    assert changed == []
