@@ -4,6 +4,12 @@ from __future__ import annotations
 
 from pathlib import Path
 
+#: How nbclient stops a kernel whose notebook has finished: at once. Its graceful shutdown interrupts
+#: the kernel and then asks it to quit; when the interrupt lands while the kernel handles that request
+#: ("KeyboardInterrupt caught in kernel"), the kernel does not quit, and jupyter_client waits 2.5 s
+#: before it sends SIGTERM -- a random stall per notebook. Every output has arrived by then.
+KERNEL_SHUTDOWN = "immediate"
+
 
 def ipc_kernel_manager_class(socket_dir: str, warm_server: str | None = None):
     """A kernel manager that talks to its kernel over Unix sockets instead of TCP ports.

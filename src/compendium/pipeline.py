@@ -168,7 +168,7 @@ def _execute(notebook: str, root: str, warm_server: str | None = None) -> dict:
     import papermill as pm
 
     from compendium.artefacts import LOG_ENV, STAGE_ENV, atomic_write
-    from compendium.kernels import ipc_kernel_manager_class
+    from compendium.kernels import KERNEL_SHUTDOWN, ipc_kernel_manager_class
 
     layout = Layout(Path(root))
     nb_path = Path(notebook)
@@ -193,6 +193,7 @@ def _execute(notebook: str, root: str, warm_server: str | None = None) -> dict:
         nb = pm.execute_notebook(
             str(nb_path), str(executing), parameters=PARAMETERS, cwd=str(layout.notebooks),
             kernel_name=KERNEL, progress_bar=False, log_output=False, request_save_on_cell_execute=False,
+            shutdown_kernel=KERNEL_SHUTDOWN,
             kernel_manager_class=ipc_kernel_manager_class(sockets.name, warm_server),
         )
     except pm.PapermillExecutionError as err:

@@ -305,14 +305,15 @@ def _child(notebook: str, fd: int, cell_timeout: float, startup_timeout: float) 
 
     import tempfile
 
-    from compendium.kernels import ipc_kernel_manager_class
+    from compendium.kernels import KERNEL_SHUTDOWN, ipc_kernel_manager_class
 
     # Unix sockets, not TCP ports: two workers starting kernels at once cannot race for a port.
     sockets = tempfile.mkdtemp(prefix=".kernel-", dir=os.getcwd())
     client = NotebookClient(nb, timeout=cell_timeout, startup_timeout=int(startup_timeout),
                             kernel_manager_class=ipc_kernel_manager_class(sockets),
                             kernel_name="python3", allow_errors=False, record_timing=False,
-                            resources={"metadata": {"path": os.getcwd()}}, on_cell_start=on_start)
+                            resources={"metadata": {"path": os.getcwd()}}, on_cell_start=on_start,
+                            shutdown_kernel=KERNEL_SHUTDOWN)
     code_cells = [i for i, c in enumerate(nb.cells) if c.cell_type == "code"]
 
     def where() -> str:
