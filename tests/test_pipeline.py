@@ -191,3 +191,20 @@ def test_a_notebook_reruns_when_a_library_module_it_imports_changes_and_only_the
     (lib / "only_first.py").write_text("x = 2\n")
     build(project, echo=said.append)
     assert any("01_table: ok" in s for s in said) and "[2/2] 02_figure: unchanged, skipped" in said
+
+
+def test_a_build_falls_back_to_cold_kernels_when_the_warm_server_cannot_start(project, monkeypatch):
+    from contextlib import contextmanager
+
+    import compendium.warm_kernels
+
+    @contextmanager
+    def no_server(env=None):
+        raise RuntimeError("no fork here")
+        yield
+
+    monkeypatch.setattr(compendium.warm_kernels, "kernel_server", no_server)
+    said = []
+    build(project, echo=said.append, warm=True)
+    assert any("starting kernels cold" in s for s in said), said
+    assert (project / "tables" / "out.txt").read_text() == "value: one\n"

@@ -14,7 +14,7 @@ def _build(args) -> int:
     from compendium.pipeline import BuildError, build
 
     try:
-        build(force=args.force, only=args.only, jobs=args.jobs, warm=not args.cold_kernels)
+        build(force=args.force, only=args.only, jobs=args.jobs, warm=False if args.cold_kernels else None)
     except BuildError as err:
         print(err, file=sys.stderr)
         return 1

@@ -246,11 +246,14 @@ def _package_versions() -> dict[str, str]:
 
 
 def build(root: Path | str | None = None, force: bool = False, only: list[str] | None = None,
-          jobs: int | None = None, echo=print, warm: bool = True) -> dict:
+          jobs: int | None = None, echo=print, warm: bool | None = None) -> dict:
     """Build the notebooks; returns the manifest. Raises :class:`BuildError` when a notebook fails.
 
     ``warm``: fork the kernels from a kernel server that has imported the scientific stack once
-    (:mod:`compendium.warm_kernels`); ``False`` starts every kernel cold, as Jupyter does."""
+    (:mod:`compendium.warm_kernels`); ``False`` starts every kernel cold, as Jupyter does. By default
+    warm on Linux only: on macOS, forking a process that has loaded system frameworks is unsafe."""
+    if warm is None:
+        warm = sys.platform.startswith("linux")
     layout = Layout(root or project_root())
     notebooks = discover(layout)
     if only:
@@ -293,8 +296,11 @@ def build(root: Path | str | None = None, force: bool = False, only: list[str] |
         if warm:
             from compendium.warm_kernels import kernel_server
 
-            server = stack.enter_context(
-                kernel_server(env={"PYTHONHASHSEED": os.environ.get("PYTHONHASHSEED", "0")}))
+            try:
+                server = stack.enter_context(
+                    kernel_server(env={"PYTHONHASHSEED": os.environ.get("PYTHONHASHSEED", "0")}))
+            except (OSError, RuntimeError) as err:
+                echo(f"the warm kernel server did not start ({err}); starting kernels cold")
         failures = _run(todo, layout, jobs, server, order, len(notebooks), echo,
                         lambda nb, result: _record(entries, nb, result, fingerprints, inputs, versions,
                                                    layout, manifest))
