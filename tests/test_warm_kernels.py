@@ -7,6 +7,8 @@ from __future__ import annotations
 import asyncio
 import os
 import signal
+import subprocess
+import sys
 import tempfile
 import time
 
@@ -24,11 +26,12 @@ def server():
 
 
 def _alive(pid: int) -> bool:
+    """Running, that is: not gone and not a zombie (an exited process nobody has reaped yet)."""
     try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
+        with open(f"/proc/{pid}/stat") as fh:
+            return fh.read().rsplit(")", 1)[1].split()[0] != "Z"
+    except FileNotFoundError:
         return False
-    return True
 
 
 def _gone_within(pid: int, seconds: float) -> bool:
@@ -179,3 +182,20 @@ def test_notebooks_built_with_cold_kernels_match_the_committed_ones(root, tracke
     build(copy, force=True, only=["01", "04"], warm=False, echo=lambda *_: None)
     changed = [rel for rel in tracked if (copy / rel).read_bytes() != (root / rel).read_bytes()]
     assert changed == []
+
+
+def test_the_server_stops_when_the_process_that_started_it_dies(tmp_path):
+    """A build killed outright (SIGKILL) cannot stop its server; the server notices and stops."""
+    socket_path = tmp_path / "server"
+    starter = subprocess.Popen(
+        [sys.executable, "-c",
+         "import subprocess, sys, time\n"
+         f"p = subprocess.Popen([sys.executable, '-m', 'compendium.warm_kernels', {str(socket_path)!r}],"
+         " stdout=subprocess.PIPE)\n"
+         "p.stdout.readline()\nprint(p.pid, flush=True)\ntime.sleep(600)\n"],
+        stdout=subprocess.PIPE)
+    server_pid = int(starter.stdout.readline())
+    assert _alive(server_pid)
+    starter.kill()
+    starter.wait()
+    assert _gone_within(server_pid, 15), "the server outlived the process that started it"

@@ -154,7 +154,9 @@ def serve(path: str, ready=None) -> None:
 
     The socket is bound before the (slow) preloading, so launchers may connect at once; they wait
     in the backlog until the server is warm. ``ready``, if given, is written to standard output once
-    the socket listens. Stops on SIGTERM, killing the kernels it still has."""
+    the socket listens. Stops on SIGTERM, or when the process that started it has gone (a build
+    killed outright must not leave a server behind), killing the kernels it still has."""
+    parent = os.getppid()
     if sys.path and sys.path[0] in ("", os.getcwd()):
         del sys.path[0]  # as ipykernel_launcher does; the kernel puts the notebook's folder back
     listener = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
@@ -178,8 +180,8 @@ def serve(path: str, ready=None) -> None:
     sel.register(wake_r, selectors.EVENT_READ, "signal")
     kernels: dict[int, socket.socket] = {}
     try:
-        while not stopping:
-            for key, _ in sel.select():
+        while not stopping and os.getppid() == parent:
+            for key, _ in sel.select(timeout=1.0):
                 if key.data == "accept":
                     conn, _ = listener.accept()
                     try:
