@@ -283,3 +283,4 @@ if __name__ == "__main__":
     if len(sys.argv) != 2:
         sys.exit("usage: python -m compendium.warm_kernels SOCKET_PATH")
     serve(sys.argv[1], ready="listening")
+    os._exit(0)  # its kernels are stopped; tearing down the preloaded modules would only cost time
