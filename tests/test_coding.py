@@ -26,6 +26,7 @@ from compendium.sources import PAPER_FILES, paper
 DATA = data_dir()
 ACTORS, TIES, EVENTS = "raw/coded/actors.csv", "raw/coded/ties.csv", "raw/coded/events.csv"
 SEGMENTS, OUTPUTS, CONDITIONS = "raw/coded/segments.csv", "raw/coded/policy_outputs.csv", "raw/coded/conditions.csv"
+STAGES = "raw/coded/stages.csv"
 
 
 # ------------------------------------------------------------------------------------------ helpers
@@ -265,6 +266,20 @@ def test_date_end_before_date_start(copy, baseline, capsys):
     set_cell(copy, TIES, 2, "date_end", "2017")
     assert_reported(copy, baseline, capsys, f"{TIES} line 2, column 'date_end': '2017' is before date_start '2018-05'",
                     "expected a date_end on or after date_start")
+
+
+def test_venue_without_its_english(copy, baseline, capsys):
+    line = first_line(copy, STAGES, lambda r: r["venue"] == "Korea Selatan")
+    set_cell(copy, STAGES, line, "venue_en", "")
+    assert_reported(copy, baseline, capsys, f"{STAGES} line {line}, column 'venue_en': '' is empty although "
+                    "venue is 'Korea Selatan'", "expected the venue in English")
+
+
+def test_english_venue_without_a_venue(copy, baseline, capsys):
+    line = first_line(copy, STAGES, lambda r: not r["venue"])
+    set_cell(copy, STAGES, line, "venue_en", "Seoul")
+    assert_reported(copy, baseline, capsys, f"{STAGES} line {line}, column 'venue_en': 'Seoul' given although "
+                    "venue is empty", "expected an empty venue_en")
 
 
 def test_empty_file(copy, baseline, capsys):

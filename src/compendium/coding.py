@@ -528,6 +528,16 @@ def _check_rules(folder: Path, tables: dict[str, _Table], problems: list[str]) -
             if key == "B" and page:
                 problems.append(f"{seg.path} line {line}, column 'page': '{page}' given for paper B; expected "
                                 "an empty page (paper B has no page numbers)")
+    stages = tables.get("stages")
+    if stages is not None and stages.usable:
+        for line, rec in stages.records():
+            venue, venue_en = rec["venue"].strip(), rec["venue_en"].strip()
+            if venue and not venue_en:
+                problems.append(f"{stages.path} line {line}, column 'venue_en': '' is empty although venue is "
+                                f"'{venue}'; expected the venue in English")
+            if venue_en and not venue:
+                problems.append(f"{stages.path} line {line}, column 'venue_en': '{venue_en}' given although venue "
+                                "is empty; expected an empty venue_en")
     actors = tables.get("actors")
     if actors is not None and actors.usable:
         for line, rec in actors.records():

@@ -43,9 +43,6 @@ A_MAP_DIMENSIONS = ("smart-branding", "smart-living", "smart-environment", "smar
 A_MAP_COLUMN_PHRASE = "kolom Smart Living"
 A_MAP_COLUMN_DIMENSION = "smart-living"
 
-# English for the venues of paper B's KSP steps (stages.csv has no venue_en column).
-VENUE_EN = {"negara mitra": "partner country", "Korea Selatan": "South Korea", "Bandung": "Bandung"}
-
 # Paper A's Mattioli--Rodrigues actor types as the paper spells them (p. 575: "internal, eksternal dan
 # go-between"), and English.
 ROLE_LABELS = {
@@ -125,15 +122,12 @@ def b_tabel_2(policy_outputs: pd.DataFrame) -> Table:
 def ksp_steps(stages: pd.DataFrame) -> Table:
     """Paper B's numbered list of the KSP policy-advocacy steps with their venues (6 rows)."""
     rows = stages[stages["sequence"] == "ksp-six-steps"].sort_values(["number", "stage_id"], kind="stable")
-    missing = sorted(set(rows["venue"]) - set(VENUE_EN))
-    if missing:
-        raise KeyError(f"no English for the venue(s) {missing}: add them to compendium.tables.VENUE_EN")
     frame = pd.DataFrame({
         "No.": rows["number"].astype(int).to_list(),
         "Tahapan": rows["label"].to_list(),
         "Venue": rows["venue"].to_list(),
         "Step (EN)": rows["label_en"].to_list(),
-        "Venue (EN)": [VENUE_EN[v] for v in rows["venue"]],
+        "Venue (EN)": rows["venue_en"].to_list(),
     })
     note = ("Printed as a numbered list 'STEP dengan venue di VENUE'; the step and the venue are split into "
             "two columns. Italics of the source (e.g. *Preliminary Meeting*) are dropped.")
