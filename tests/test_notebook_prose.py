@@ -1,0 +1,108 @@
+"""The notebooks' prose agrees with the data.
+
+nbval compares code outputs, not Markdown, so a sentence such as "the mayor has three ties" could go
+stale when the coding changes. Each check below names the Markdown cell and the exact words it
+vouches for, and recomputes the number from the data: a change to the data that falsifies a sentence
+fails here, and so does a rewording (the check must then be rewritten with the sentence).
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+
+import pytest
+
+from compendium import claims, coding
+from compendium import network as nw
+from compendium.paths import project_root
+
+NOTEBOOKS = project_root() / "notebooks"
+
+
+@pytest.fixture(scope="module")
+def data() -> dict:
+    return coding.load(project_root() / "data")
+
+
+def _graph(d):
+    return nw.build_multigraph(d["actors"], d["ties"])
+
+
+def _consultant_degrees(d) -> dict[str, int]:
+    G = _graph(d)
+    members = nw.group_members(d["actors"], nw.PAPER_A_GROUPS, nw.collapse(G).nodes)
+    return {a: G.degree(a) for a, group in members.items() if group == "consultant"}
+
+
+def _variants(d):
+    return nw.robustness_variants(d["actors"], d["ties"])
+
+
+def _stages(d, sequence):
+    stages = d["stages"]
+    return stages[stages["sequence"] == sequence]
+
+
+def _dated(rows) -> int:
+    return int((rows["date_start"].fillna("") != "").sum())
+
+
+# (notebook, Markdown cell id, the words the cell prints, what they say, computed from the data)
+CHECKS = [
+    ("02_actor_network", "02-10", "The mayor, Ridwan Kamil, has three ties",
+     3, lambda d: _graph(d).degree("ridwan-kamil")),
+    ("02_actor_network", "02-22", "the mayor, with three ties",
+     3, lambda d: _graph(d).degree("ridwan-kamil")),
+    ("02_actor_network", "02-22", "the three KSP presenters with two ties each",
+     3, lambda d: sum(1 for n in _consultant_degrees(d).values() if n == 2)),
+    ("02_actor_network", "02-22", "No measure, aggregation or variant reproduces the paper's order",
+     0, lambda d: int(_variants(d)["matches_paper"].sum())),
+    ("02_actor_network", "02-22", "business never ranks above the consultants",
+     0, lambda d: int((_variants(d)["rank_business"] < _variants(d)["rank_consultant"]).sum())),
+    ("02_actor_network", "02-22", "then the order is mayor > consultant > business (tau = 1/3)",
+     {("mayor > consultant > business", 0.333)},
+     lambda d: {(r.order, round(r.tau, 3)) for r in _variants(d).itertuples()
+                if r.variant == "mayor credited with the city government's ties"}),
+    ("03_policy_outputs", "03-00", "the 15 Tabel 2 items",
+     15, lambda d: int(d["policy_outputs"]["tabel2_no"].notna().sum())),
+    ("03_policy_outputs", "03-09", "Only one output carries a diffusion code at all",
+     {"cikapundung": "combination"},
+     lambda d: {r.output_id: r.diffusion for r in d["policy_outputs"].itertuples() if r.diffusion != "unclear"}),
+    ("03_policy_outputs", "03-17", "Only two outputs name the Seoul policy they follow",
+     2, lambda d: int((d["policy_outputs"]["seoul_model"].fillna("") != "").sum())),
+    ("03_policy_outputs", "03-17", "For the other twenty",
+     20, lambda d: int((d["policy_outputs"]["seoul_model"].fillna("") == "").sum())),
+    ("04_paper_A", "04-05", "The coder reconstructed five stages",
+     5, lambda d: len(_stages(d, "sci-stages"))),
+    ("05_paper_B", "05-05", "the three KSP phases",
+     3, lambda d: len(_stages(d, "ksp-phases"))),
+    ("05_paper_B", "05-05", "the four phases of the 2017/18 bus-system consultation",
+     4, lambda d: len(_stages(d, "bus-consultation"))),
+    ("05_paper_B", "05-05", "two dated",
+     2, lambda d: _dated(_stages(d, "bus-consultation"))),
+    ("05_paper_B", "05-05", "the six generic KSP steps",
+     6, lambda d: len(_stages(d, "ksp-six-steps"))),
+    ("06_claims", "06-10", "All 20 variants (2 coders × 2 readings of `unclear` × 5 centrality measures)",
+     (20, 2, 2, 5), lambda d: (len(claims.variants()), len(claims.CODERS), len(claims.UNCLEAR),
+                               len(claims.MEASURES))),
+]
+
+
+def _markdown(notebook: str, cell_id: str) -> str:
+    nb = json.loads((NOTEBOOKS / f"{notebook}.ipynb").read_text(encoding="utf-8"))
+    for cell in nb["cells"]:
+        if cell.get("id") == cell_id:
+            assert cell["cell_type"] == "markdown", f"{notebook} cell {cell_id} is not Markdown"
+            return re.sub(r"\s+", " ", "".join(cell["source"]))
+    raise AssertionError(f"notebooks/{notebook}.ipynb has no cell {cell_id}")
+
+
+@pytest.mark.parametrize("notebook, cell_id, words, says, computed", CHECKS,
+                         ids=[f"{c[1]}:{c[2][:40]}" for c in CHECKS])
+def test_the_prose_says_what_the_data_say(data, notebook, cell_id, words, says, computed):
+    assert words in _markdown(notebook, cell_id), (
+        f"notebooks/{notebook}.ipynb cell {cell_id} no longer says {words!r}: update this check with it")
+    assert computed(data) == says, (
+        f"notebooks/{notebook}.ipynb cell {cell_id} says {words!r}, but the data now give {computed(data)!r}")
