@@ -164,7 +164,7 @@ def serve(path: str, ready=None) -> None:
     listener.listen(64)
     if ready:
         print(ready, flush=True)
-    # A Ctrl-C in the terminal reaches the whole build; the build stops the server itself.
+    # Only the build stops the server (SIGTERM); its kernels get Python's usual SIGINT handling back.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     preload()
 
@@ -247,7 +247,7 @@ def _reap(kernels: dict, sel: selectors.BaseSelector) -> None:
 def kernel_server(env: dict | None = None):
     """Run a kernel server for the duration of the ``with`` block; yields its socket path, for
     :func:`compendium.kernels.ipc_kernel_manager_class`."""
-    folder = tempfile.mkdtemp(prefix="compendium-kernels-")
+    folder = tempfile.mkdtemp(prefix="compendium-kernels-")  # mode 0700: only this user may connect
     path = os.path.join(folder, "server")
     proc = subprocess.Popen(
         [sys.executable, "-m", "compendium.warm_kernels", path],
