@@ -9,13 +9,12 @@ no random seed, so every build draws the same picture. Figures are returned, nev
 
 from __future__ import annotations
 
-import math
 from collections.abc import Iterable, Mapping
 
 import networkx as nx
 import pandas as pd
 
-from compendium.network import collapse, ego_network, tie_years, year_subgraph
+from compendium.network import collapse, ego_network, year_subgraph
 
 SHORT_LABELS: dict[str, str] = {
     "bandung-city": "Bandung City Gov.", "seoul-city": "Seoul City Gov.",
@@ -268,7 +267,7 @@ def draw_ego(G: nx.MultiDiGraph, actor: str, title: str | None = None, figsize=(
 
 def draw_by_year(G: nx.MultiDiGraph, years: Iterable[int] = range(2013, 2020),
                  pos: Mapping | None = None, ncols: int = 4, figsize=(22, 13)):
-    """Small multiples: for each year the dated ties active in it (see :func:`tie_years`), drawn on the
+    """Small multiples: for each year the dated ties active in it (see :func:`compendium.network.tie_years`), drawn on the
     whole network's layout (inactive actors faded). Returns the figure."""
     import matplotlib.pyplot as plt
 

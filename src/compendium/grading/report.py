@@ -342,7 +342,7 @@ def class_report_markdown(run: GradingRun, figure_name: str | None = None) -> st
         modal, floor = majority_baseline(a)
         lines += ["## Scores", "", f"mean {ok['total'].mean():.2f}, median {ok['total'].median():.2f}, "
                   f"min {ok['total'].min():g}, max {ok['total'].max():g} (of {a.max_score:g}).", "",
-                  f"Baseline: a submission giving every item the commonest reference code ("
+                  "Baseline: a submission giving every item the commonest reference code ("
                   + ", ".join(f"{v} `{c}`" for v, c in modal.items())
                   + f") would score {floor:g} of {a.max_score:g}; read the scores against it.", "",
                   "| variable | mean agreement % | mean Cohen's κ | mean Krippendorff's α (nominal) | α among students (nominal) |",

@@ -1,0 +1,185 @@
+"""What the claim checks read: the coded tables (with a variant's coding applied) and the helpers
+they share -- the no-self-evidence rule, quotes and their places, counts, Indonesian number words."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pandas as pd
+
+from compendium.claims.model import (CLAIMS_FILE, SECOND_CODER_DIR, SECOND_CODER_FILES, Variant)
+from compendium.paths import data_dir as _default_data_dir
+
+
+# --------------------------------------------------------------------------------------------------
+# Loading
+
+def _read_csv(path: Path) -> pd.DataFrame:
+    return pd.read_csv(path, dtype=str, keep_default_na=False)
+
+
+def load_claims(data_dir: Path | str | None = None) -> pd.DataFrame:
+    """``data/claims.csv`` as strings, with ``restated_in`` split into lists."""
+    frame = _read_csv(Path(data_dir or _default_data_dir()) / CLAIMS_FILE)
+    frame["restated_in"] = [[s for s in v.split(";") if s] for v in frame["restated_in"]]
+    return frame
+
+
+def load_second_coder(data_dir: Path | str | None = None) -> dict[str, pd.DataFrame]:
+    """The second coder's files keyed by the table they recode (empty dict if absent)."""
+    folder = Path(data_dir or _default_data_dir()) / SECOND_CODER_DIR
+    out = {}
+    for name, (table, _) in SECOND_CODER_FILES.items():
+        if (folder / name).exists():
+            out[table] = _read_csv(folder / name)
+    return out
+
+
+def load_tables(data_dir: Path | str | None = None) -> dict:
+    """The validated coded tables (:func:`compendium.coding.load`) plus ``claims`` and
+    ``second_coder``."""
+    from compendium import coding
+
+    folder = Path(data_dir or _default_data_dir())
+    tables = dict(coding.load(folder))
+    tables["claims"] = load_claims(folder)
+    tables["second_coder"] = load_second_coder(folder)
+    return tables
+
+
+def apply_variant(tables: dict, variant: Variant) -> dict:
+    """A shallow copy of ``tables`` with the variant's coder applied: under ``coder-2`` every column
+    the second coder recoded (policy outputs: dimension, diffusion, transfer; actors: role, kind)
+    replaces the reference value of the same item. The input is not changed.
+
+    The view carries a fresh cache (:func:`_memo`) for what its claims compute from it."""
+    out = dict(tables)
+    out["_memo"] = {}
+    if variant.coder == "reference":
+        return out
+    second = tables.get("second_coder") or {}
+    if not second:
+        raise ValueError("coder='coder-2' but data/raw/coded/second_coder/ has no files")
+    for table, key in SECOND_CODER_FILES.values():
+        if table not in second:
+            continue
+        codes = second[table].set_index("item_id")
+        frame = tables[table].copy()
+        for col in codes.columns:
+            if col == "rationale" or col not in frame.columns:
+                continue
+            mapped = frame[key].map(codes[col])
+            frame[col] = mapped.where(mapped.notna(), frame[col])
+        out[table] = frame
+    return out
+
+
+# --------------------------------------------------------------------------------------------------
+# Helpers shared by the claim functions
+
+def _own(claim: dict) -> set[str]:
+    return {claim["segment_id"], *claim.get("restated_in", [])}
+
+
+def _independent(frame: pd.DataFrame, claim: dict) -> pd.DataFrame:
+    """Rows not coded from the claim's own quotes."""
+    return frame[~frame["segment_id"].isin(_own(claim))]
+
+
+def _quote(tables: dict, segment_id: str) -> str:
+    seg = tables["segments"]
+    hit = seg.loc[seg["segment_id"] == segment_id, "quote"]
+    return hit.iloc[0] if len(hit) else ""
+
+
+def _where(tables: dict, segment_id: str) -> str:
+    seg = _segments_by_id(tables)
+    if segment_id not in seg.index:
+        return segment_id
+    row = seg.loc[segment_id]
+    if row["paper"] == "A" and not pd.isna(row["page"]):
+        return f"A p.{int(row['page'])}"
+    return f"{row['paper']} {row['section']}"
+
+
+def _case_actors(tables: dict) -> pd.DataFrame:
+    a = tables["actors"]
+    return a[a["scope"] == "case"]
+
+
+_ONES = {"satu": 1, "se": 1, "dua": 2, "tiga": 3, "empat": 4, "lima": 5, "enam": 6, "tujuh": 7,
+         "delapan": 8, "sembilan": 9}
+
+
+def indonesian_number(words: str) -> int | None:
+    """``'dua puluh lima'`` -> 25, ``'empat belas'`` -> 14, ``'enam'`` -> 6 (1-99); None if not a number."""
+    w = words.lower().split()
+    if not w:
+        return None
+    if w == ["sepuluh"]:
+        return 10
+    if w == ["sebelas"]:
+        return 11
+    if len(w) == 2 and w[1] == "belas" and w[0] in _ONES:
+        return 10 + _ONES[w[0]]
+    if len(w) >= 2 and w[1] == "puluh" and w[0] in _ONES:
+        rest = indonesian_number(" ".join(w[2:])) if len(w) > 2 else 0
+        return None if rest is None else 10 * _ONES[w[0]] + rest
+    if len(w) == 1 and w[0] in _ONES and w[0] != "se":
+        return _ONES[w[0]]
+    return None
+
+
+_NUMBER_WORDS = r"(?:(?:satu|dua|tiga|empat|lima|enam|tujuh|delapan|sembilan)(?: puluh| belas)?(?: (?:satu|dua|tiga|empat|lima|enam|tujuh|delapan|sembilan))?|sepuluh|sebelas)"
+
+
+def _memo(view: dict, key, compute):
+    """``compute()``, once per view (:func:`apply_variant`): the variants of a robustness run that
+    share a coder share their view, so a count or a network is not rebuilt for each of them."""
+    cache = view.setdefault("_memo", {})
+    if key not in cache:
+        cache[key] = compute()
+    return cache[key]
+
+
+def _segments_by_id(tables: dict) -> pd.DataFrame:
+    return _memo(tables, "segments_by_id", lambda: tables["segments"].set_index("segment_id"))
+
+
+def _output_counts(tables: dict, column: str) -> dict[str, int]:
+    """Policy outputs per category of ``column`` (dimension, diffusion or transfer), every category of
+    the scheme present, from :func:`compendium.outputs.crosstab`'s margins."""
+    # a copy: claim functions edit their counts
+    return dict(_memo(tables, ("output_counts", column), lambda: _count_outputs(tables, column)))
+
+
+def _count_outputs(tables: dict, column: str) -> dict[str, int]:
+    from compendium import outputs
+
+    po = tables["policy_outputs"]
+    if column == "dimension":
+        table = outputs.crosstab(po, rows="dimension", columns="diffusion")
+        totals = table["Total"].drop("Total")
+    else:
+        table = outputs.crosstab(po, rows="dimension", columns=column)
+        totals = table.loc["Total"].drop("Total")
+    return {str(k): int(v) for k, v in totals.items()}
+
+
+def _distinct(tables: dict, ids) -> list[str]:
+    """Segment ids with duplicates of the same printed passage removed (two segments of one paper whose
+    quotes contain one another count once); order kept."""
+    seg = _segments_by_id(tables)
+    kept: list[str] = []
+    for s in ids:
+        if s not in seg.index:
+            continue
+        p, q = seg.loc[s, "paper"], seg.loc[s, "quote"]
+        if any(seg.loc[k, "paper"] == p and (q in seg.loc[k, "quote"] or seg.loc[k, "quote"] in q) for k in kept):
+            continue
+        kept.append(s)
+    return kept
+
+
+def _fmt_counts(counts: dict) -> str:
+    return ", ".join(f"{k} {v}" for k, v in counts.items())
