@@ -164,8 +164,22 @@ class Assignment:
     def _segment_of(self) -> dict:
         return dict(zip(self.key["item_id"], self.key["segment_id"]))
 
+    @cached_property
+    def key_records(self) -> list[dict]:
+        """The key's rows as dicts, made once: every student's feedback walks them."""
+        return self.key.to_dict("records")
+
     def evidence(self, item_id: str) -> dict:
         """The item's evidence: paper, page, section and quote of its segment."""
+        if item_id not in self._evidence:
+            self._evidence[item_id] = self._find_evidence(item_id)
+        return dict(self._evidence[item_id])
+
+    @cached_property
+    def _evidence(self) -> dict:
+        return {}
+
+    def _find_evidence(self, item_id: str) -> dict:
         seg = str(self._segment_of.get(item_id, "") or "")
         if seg and seg in self.segments.index:
             s = self.segments.loc[seg]

@@ -62,7 +62,7 @@ def gradebook(run: GradingRun, runtime: bool = True):
 
 def differences(a: Assignment, codes: dict[str, dict[str, str]]) -> list[dict]:
     out = []
-    for ref_row in a.key.to_dict("records"):
+    for ref_row in a.key_records:
         item = ref_row["item_id"]
         for v in a.variable_names:
             got = codes[v][item]
