@@ -5,10 +5,11 @@ harness times, on a fresh copy of the tracked files (so the working tree is neve
 
 * the floor, median of 3 runs: papermill running an empty notebook in a kernel started cold, with the
   build's kernel settings (IPC sockets, immediate shutdown);
-* a clean build (``compendium build --force``, all notebooks) of the fresh copy, which has no timings
-  yet to order the notebooks by;
+* a clean build (``compendium build --force``, all notebooks) with no ``build/`` folder, as on a fresh
+  clone (no timings yet to order the notebooks by), median of 3;
 * a no-op build (``compendium build`` again, nothing changed: no kernel may start);
-* the clean build again (now longest notebooks first), and once with cold kernels for comparison;
+* the clean build again (now longest notebooks first), and with cold kernels for comparison, medians
+  of 3; every build's CPU time (its whole process tree) against what the target allows;
 
 then any other ``benchmarks/bench_*.py`` script (each prints Markdown lines), and writes everything
 with the ratios to ``benchmarks/RESULTS.md``. Targets: clean build ≤ 1.5 × (notebooks × floor);
@@ -78,6 +79,18 @@ def timed_command(copy: Path, *args: str) -> float:
     return wall
 
 
+REPEATS = 3
+
+
+def _median(runs: list[tuple[float, float]]) -> tuple[float, float]:
+    """The run with the median wall time, as (wall, CPU)."""
+    return sorted(runs)[len(runs) // 2]
+
+
+def _all(runs) -> str:
+    return ", ".join(f"{wall:.1f}" for wall, _ in runs)
+
+
 def main() -> int:
     with tempfile.TemporaryDirectory(prefix="compendium-bench-") as tmp:
         tmp = Path(tmp)
@@ -85,16 +98,23 @@ def main() -> int:
         copy_tracked(copy)
         n = len(list((copy / "notebooks").glob("[0-9][0-9]_*.ipynb")))
         floor = floor_seconds(tmp)
-        clean = timed_command(copy, "build", "--force")  # a fresh clone: no timings to order by
+        # This machine's speed drifts by ±15 % within minutes: every build is timed REPEATS times and
+        # the median reported, with the CPU time of that median run.
+        cleans = []
+        for _ in range(REPEATS):  # as on a fresh clone: no timings to order the notebooks by
+            shutil.rmtree(copy / "build", ignore_errors=True)
+            cleans.append((timed_command(copy, "build", "--force"), CPU[("build", "--force")]))
         per_notebook = {name: entry["duration_s"] for name, entry in
                         json.loads((copy / "build" / "manifest.json").read_text())["notebooks"].items()}
         noop = timed_command(copy, "build")
-        again = timed_command(copy, "build", "--force")  # timings known: longest notebooks first
-        cold = timed_command(copy, "build", "--force", "--cold-kernels")
+        agains = [(timed_command(copy, "build", "--force"), CPU[("build", "--force")])
+                  for _ in range(REPEATS)]  # timings known: longest notebooks first
+        colds = [(timed_command(copy, "build", "--force", "--cold-kernels"),
+                  CPU[("build", "--force", "--cold-kernels")]) for _ in range(REPEATS)]
         validate = timed_command(copy, "validate")
+    (clean, cpu_clean), (again, _), (cold, cpu_cold) = (_median(runs) for runs in (cleans, agains, colds))
     budget = 1.5 * n * floor
     cores = os.cpu_count() or 1
-    cpu_clean, cpu_cold = CPU[("build", "--force")], CPU[("build", "--force", "--cold-kernels")]
     lines = [
         "# Benchmark results",
         "",
@@ -108,11 +128,13 @@ def main() -> int:
         "| measure | seconds | ratio | target |",
         "|---|---|---|---|",
         f"| floor: papermill run of an empty notebook (median of 3) | {floor:.2f} | 1.00 × floor | — |",
-        f"| clean build, all {n} notebooks (`compendium build --force`) | {clean:.2f} | "
+        f"| clean build, all {n} notebooks (`compendium build --force`; median of {REPEATS}: {_all(cleans)}) | {clean:.2f} | "
         f"{clean / floor:.2f} × floor = {clean / (n * floor):.2f} × (notebooks × floor) | ≤ 1.5 × (notebooks × floor) = {budget:.2f} s |",
-        f"| clean build again, longest notebooks first (`--force` with the timings of the run above) | "
+        f"| clean build again, longest notebooks first (`--force` with the timings of the run above; "
+        f"median of {REPEATS}: {_all(agains)}) | "
         f"{again:.2f} | {again / (n * floor):.2f} × (notebooks × floor) | same |",
-        f"| for comparison: clean build with cold kernels (`--force --cold-kernels`) | {cold:.2f} | "
+        f"| for comparison: clean build with cold kernels (`--force --cold-kernels`; median of {REPEATS}: "
+        f"{_all(colds)}) | {cold:.2f} | "
         f"{cold / (n * floor):.2f} × (notebooks × floor) | — |",
         f"| no-op build (nothing changed, no kernel started) | {noop:.3f} | {noop / floor:.3f} × floor | < 1 s |",
         f"| `compendium validate` of all coded data (process start included) | {validate:.2f} | "
