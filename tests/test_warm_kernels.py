@@ -155,16 +155,20 @@ def test_killing_the_launcher_kills_its_kernel(server, kernels):
 
 def test_an_interrupt_reaches_the_warm_kernel(server, kernels):
     k = kernels(server)
-    k.kc.execute("import time\ntry:\n    time.sleep(60)\nexcept KeyboardInterrupt:\n    print('interrupted')")
-    time.sleep(1)
+    k.kc.execute("import time\ntry:\n    print('sleeping', flush=True)\n    time.sleep(60)\n"
+                 "except KeyboardInterrupt:\n    print('interrupted')")
+
+    def next_output() -> str:
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline:
+            msg = k.loop.run_until_complete(k.kc.get_iopub_msg(timeout=30))
+            if msg["msg_type"] == "stream":
+                return msg["content"]["text"]
+        pytest.fail("no output from the kernel")
+
+    assert next_output() == "sleeping\n"  # the cell runs: only now is an interrupt meant for it
     k.loop.run_until_complete(k.km.interrupt_kernel())
-    deadline = time.monotonic() + 20
-    while time.monotonic() < deadline:
-        msg = k.loop.run_until_complete(k.kc.get_iopub_msg(timeout=20))
-        if msg["msg_type"] == "stream":
-            assert msg["content"]["text"] == "interrupted\n"
-            return
-    pytest.fail("no output after the interrupt")
+    assert next_output() == "interrupted\n"
 
 
 def test_stopping_the_server_stops_its_kernels(kernels):
