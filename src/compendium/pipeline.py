@@ -269,9 +269,10 @@ def build(root: Path | str | None = None, force: bool = False, only: list[str] |
     library = _tree(layout.root / "src" / "compendium", layout.root)
     manifest = load_manifest(layout)
     entries = manifest.setdefault("notebooks", {})
-    todo, fingerprints, inputs, parsed = [], {}, {}, {}
+    todo, fingerprints, inputs, parsed, code_size = [], {}, {}, {}, {}
     for i, nb in enumerate(notebooks, 1):
         cells = authored_cells(nb)
+        code_size[nb.name] = sum(len(source) for kind, source, _ in cells if kind == "code")
         nb_hash = notebook_source_hash(cells)
         inputs[nb.name] = notebook_inputs(cells, layout, data, library, parsed)
         fingerprints[nb.name] = (fingerprint(nb_hash, inputs[nb.name]), nb_hash)
@@ -286,9 +287,11 @@ def build(root: Path | str | None = None, force: bool = False, only: list[str] |
     jobs = jobs or min(len(todo), os.cpu_count() or 1, 2)
     versions = _package_versions()
     order = {nb.name: i for i, nb in enumerate(notebooks, 1)}
-    # Longest first (by the last recorded run; new notebooks count as longest), so that two workers
-    # finish together; the order cannot change a result (see step 3 of the module doc).
-    todo.sort(key=lambda nb: -entries.get(nb.name, {}).get("duration_s", float("inf")))
+    # Longest first, so that the workers finish together: by the last recorded run; notebooks never
+    # run here (a fresh clone) first, those with more code first. The order cannot change a result
+    # (see step 3 of the module doc).
+    todo.sort(key=lambda nb: (-entries.get(nb.name, {}).get("duration_s", float("inf")),
+                              -code_size[nb.name]))
     echo(f"running {len(todo)} notebook(s) with {jobs} worker(s)"
          + ("" if warm else ", cold kernels"))
     with ExitStack() as stack:
