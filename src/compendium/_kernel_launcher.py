@@ -11,15 +11,18 @@ import socket
 import struct
 import sys
 
+#: The wire format, shared with the server: a request is this header (the length of the JSON that
+#: follows) and the JSON; each answer (the kernel's pid, then its exit status) is one header.
 HEADER = struct.Struct("!I")
 
 
-def _recv_exact(conn, n):
+def recv_exact(conn, n):
+    """Exactly ``n`` bytes from ``conn``; ConnectionError if the other side hangs up first."""
     data = b""
     while len(data) < n:
         chunk = conn.recv(n - len(data))
         if not chunk:
-            sys.exit("compendium kernel launcher: the kernel server hung up")
+            raise ConnectionError("the other side hung up")
         data += chunk
     return data
 
@@ -29,7 +32,7 @@ def main():
     conn.connect(sys.argv[1])
     request = json.dumps({"argv": sys.argv[2:], "cwd": os.getcwd(), "env": dict(os.environ)}).encode()
     socket.send_fds(conn, [HEADER.pack(len(request)) + request], [0, 1, 2])
-    (pid,) = HEADER.unpack(_recv_exact(conn, HEADER.size))
+    (pid,) = HEADER.unpack(recv_exact(conn, HEADER.size))
 
     def relay(signum, _frame):
         try:
@@ -40,9 +43,12 @@ def main():
     for sig in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP, signal.SIGQUIT, signal.SIGUSR1,
                 signal.SIGUSR2):
         signal.signal(sig, relay)
-    (code,) = HEADER.unpack(_recv_exact(conn, HEADER.size))
+    (code,) = HEADER.unpack(recv_exact(conn, HEADER.size))
     sys.exit(code)
 
 
 if __name__ == "__main__":
-    main()
+    try:
+        main()
+    except ConnectionError:
+        sys.exit("compendium kernel launcher: the kernel server hung up")

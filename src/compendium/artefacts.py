@@ -125,15 +125,14 @@ def figure_bytes(fig, formats: tuple[str, ...] = ("png", "svg")) -> dict[str, by
     draw it twice per format)."""
     import matplotlib
 
-    configure_matplotlib()
+    configure_matplotlib()  # among its settings, the fixed SVG hash salt
+    fig.draw_without_rendering()
+    bbox = fig.get_tightbbox().padded(matplotlib.rcParams["savefig.pad_inches"])
     out = {}
-    with matplotlib.rc_context({"svg.hashsalt": "sister-city-compendium"}):
-        fig.draw_without_rendering()
-        bbox = fig.get_tightbbox().padded(matplotlib.rcParams["savefig.pad_inches"])
-        for fmt in formats:
-            buf = io.BytesIO()
-            fig.savefig(buf, format=fmt, metadata=_NO_DATES.get(fmt), bbox_inches=bbox)
-            out[fmt] = buf.getvalue()
+    for fmt in formats:
+        buf = io.BytesIO()
+        fig.savefig(buf, format=fmt, metadata=_NO_DATES.get(fmt), bbox_inches=bbox)
+        out[fmt] = buf.getvalue()
     return out
 
 
@@ -145,10 +144,10 @@ def save_figure(fig, stem: Path | str, formats: tuple[str, ...] = ("png", "svg")
     shows exactly the file and matplotlib does not draw the figure yet again."""
     import matplotlib
 
-    files = figure_bytes(fig, tuple(dict.fromkeys((*formats, "png"))) if show and _in_notebook()
-                         else formats)
+    show = show and _in_notebook()
+    files = figure_bytes(fig, tuple(dict.fromkeys((*formats, "png"))) if show else formats)
     paths = [write_bytes(Path(f"{stem}.{fmt}"), files[fmt]) for fmt in formats]
-    if show and _in_notebook():
+    if show:
         import matplotlib.pyplot as plt
         from IPython.display import Image, display
 

@@ -2,7 +2,7 @@
 
 How a build works
 -----------------
-1. The notebooks are ``notebooks/NN_*.ipynb``, taken in numeric order.
+1. The notebooks are ``notebooks/NN_*.ipynb``, numbered in reading order.
 2. A notebook's *fingerprint* hashes its inputs: its own cells (source and tags, not outputs), every
    file under ``data/`` and the files of the library ``src/compendium/`` that it imports, directly or
    not (:mod:`compendium.dependencies`). A notebook whose fingerprint equals the one recorded at its

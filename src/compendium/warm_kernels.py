@@ -34,13 +34,14 @@ import os
 import selectors
 import signal
 import socket
-import struct
 import subprocess
 import sys
 import tempfile
 import traceback
 from contextlib import contextmanager
 from pathlib import Path
+
+from compendium._kernel_launcher import HEADER, recv_exact
 
 LAUNCHER = Path(__file__).with_name("_kernel_launcher.py")
 
@@ -52,7 +53,6 @@ PRELOAD = (
     "nbformat", "papermill",
 )
 
-_HEADER = struct.Struct("!I")
 
 
 def preload() -> list[str]:
@@ -88,25 +88,15 @@ class _KernelLike:
     kernel = True
 
 
-def _recv_exact(conn: socket.socket, n: int) -> bytes:
-    data = b""
-    while len(data) < n:
-        chunk = conn.recv(n - len(data))
-        if not chunk:
-            raise ConnectionError("launcher hung up")
-        data += chunk
-    return data
-
-
 def _read_request(conn: socket.socket) -> tuple[dict, list[int]]:
     """A launcher's request (JSON: argv, cwd, env) and the three standard-stream fds it passed."""
     msg, fds, _flags, _addr = socket.recv_fds(conn, 1 << 20, 3)
-    if len(msg) < _HEADER.size:
+    if len(msg) < HEADER.size:
         raise ConnectionError("short request")
-    (size,) = _HEADER.unpack(msg[: _HEADER.size])
-    body = msg[_HEADER.size:]
+    (size,) = HEADER.unpack(msg[: HEADER.size])
+    body = msg[HEADER.size:]
     if len(body) < size:
-        body += _recv_exact(conn, size - len(body))
+        body += recv_exact(conn, size - len(body))
     return json.loads(body), fds
 
 
@@ -195,7 +185,7 @@ def serve(path: str, ready=None) -> None:
                                                       *kernels.values()])
                     for fd in fds:
                         os.close(fd)
-                    conn.sendall(_HEADER.pack(pid))
+                    conn.sendall(HEADER.pack(pid))
                     kernels[pid] = conn
                     sel.register(conn, selectors.EVENT_READ, pid)
                 elif key.data == "signal":
@@ -233,7 +223,7 @@ def _reap(kernels: dict, sel: selectors.BaseSelector) -> None:
             continue
         code = os.waitstatus_to_exitcode(status)
         try:
-            conn.sendall(_HEADER.pack(code if code >= 0 else 128 - code))
+            conn.sendall(HEADER.pack(code if code >= 0 else 128 - code))
         except OSError:
             pass
         try:
