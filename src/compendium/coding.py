@@ -52,7 +52,7 @@ from compendium.paths import data_dir as _default_data_dir
 
 PACKAGE_FILE = "datapackage.json"
 CODED_DIR = "raw/coded"
-_PARTIAL_DATE = re.compile(r"^(\d{4})(?:-(\d{2})(?:-(\d{2}))?)?$")
+PARTIAL_DATE = re.compile(r"^(\d{4})(?:-(\d{2})(?:-(\d{2}))?)?$")
 # What a pattern means, in words, for the messages (keyed by the pattern in datapackage.json).
 _PATTERN_HINTS = {
     r"^[a-z0-9]+(-[a-z0-9]+)*$": "a lower-case slug of letters, digits and single hyphens, e.g. 'ridwan-kamil'",
@@ -427,9 +427,9 @@ def _check_foreign_keys(folder: Path, tables: dict[str, _Table], problems: list[
                                         f"id; expected an existing {key} (see {target.path})")
 
 
-def _date_bounds(value: str):
+def date_bounds(value: str):
     """(earliest, latest) day a partial ISO date stands for, or None if it is not a real date."""
-    m = _PARTIAL_DATE.match(value)
+    m = PARTIAL_DATE.match(value)
     if not m:
         return None
     y, mo, d = int(m.group(1)), m.group(2), m.group(3)
@@ -456,9 +456,9 @@ def _check_dates(folder: Path, tables: dict[str, _Table], problems: list[str]) -
             bounds = {}
             for col in date_cols:
                 value = rec[col]
-                if not value or not _PARTIAL_DATE.match(value):
+                if not value or not PARTIAL_DATE.match(value):
                     continue  # empty, or a wrong form frictionless already reported
-                bounds[col] = _date_bounds(value)
+                bounds[col] = date_bounds(value)
                 if bounds[col] is None:
                     problems.append(f"{t.path} line {line}, column '{col}': '{value}' is not a real calendar date; "
                                     "expected an existing date YYYY, YYYY-MM or YYYY-MM-DD")

@@ -70,15 +70,10 @@ def date_label(start: str, end: str) -> str:
 
 
 def _parse(date: str, end: bool = False) -> dt.date:
-    parts = [int(p) for p in date.split("-")]
-    if len(parts) == 1:
-        return dt.date(parts[0], 12, 31) if end else dt.date(parts[0], 1, 1)
-    if len(parts) == 2:
-        if end:
-            nxt = dt.date(parts[0] + (parts[1] == 12), parts[1] % 12 + 1, 1)
-            return nxt - dt.timedelta(days=1)
-        return dt.date(parts[0], parts[1], 1)
-    return dt.date(*parts)
+    """The first (or with ``end`` the last) day a partial ISO date stands for."""
+    from compendium.coding import date_bounds
+
+    return dt.date(*date_bounds(date)[end])
 
 
 def shared_note(notes: list[str]) -> str:

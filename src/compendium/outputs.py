@@ -22,7 +22,7 @@ from collections.abc import Iterable, Mapping
 
 import pandas as pd
 
-from compendium.coding import as_list
+from compendium.coding import PARTIAL_DATE, as_list
 
 # --------------------------------------------------------------------------------------------------
 # Categories and their labels
@@ -55,14 +55,6 @@ CODE_EN = {
     "unclear": "unclear (no code can be given)",
 }
 """Short English glosses of the codes (paper B's definitions, HASIL DAN PEMBAHASAN)."""
-
-HEADERS = {
-    "dimension": ("Dimensi Kerjasama", "Smart LBEG dimension"),
-    "label": ("Implementasi Kerjasama", "output (as printed)"),
-    "label_en": ("", "output (English)"),
-    "tabel2_no": ("No.", "no. in Tabel 2"),
-}
-"""Column headers: Tabel 2's own Indonesian headers, with English beside."""
 
 DIFFUSION_PATTERN = re.compile(r"copying|emulati|combination|kombinasi|luaran berbeda|output berbeda",
                                re.IGNORECASE)
@@ -241,12 +233,9 @@ def seoul_models(outputs: pd.DataFrame, actors: pd.DataFrame | None = None) -> p
 # --------------------------------------------------------------------------------------------------
 # Dates and the timeline
 
-_DATE = re.compile(r"^(\d{4})(?:-(\d{2})(?:-(\d{2}))?)?$")
-
-
 def date_precision(value) -> str:
     """``"day"``, ``"month"``, ``"year"`` or ``""`` (no date) for a partial ISO date."""
-    m = _DATE.match(_text(value))
+    m = PARTIAL_DATE.match(_text(value))
     if not m:
         return ""
     return "day" if m.group(3) else ("month" if m.group(2) else "year")
@@ -259,7 +248,7 @@ def decimal_year(value, end: bool = False) -> float | None:
     text = _text(value)
     if text == "":
         return None
-    m = _DATE.match(text)
+    m = PARTIAL_DATE.match(text)
     if not m:
         raise ValueError(f"not a partial ISO date: {value!r}")
     year = int(m.group(1))

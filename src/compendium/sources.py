@@ -28,12 +28,6 @@ PAPER_FILES = {
     "A": "paper_A_praktik_paradiplomasi_perspektif_2021.txt",
     "B": "paper_B_advokasi_kebijakan_2016_2019.txt",
 }
-PAPER_TITLES = {
-    "A": "Praktik Paradiplomasi dalam Implementasi Kerjasama Smart City Pemerintah Kota Bandung "
-    "dan Kota Seoul (PERSPEKTIF 10(2) 2021, 569–577)",
-    "B": "Advokasi Kebijakan dalam Kerjasama Smart City Bandung dan Seoul lewat Kemitraan "
-    "Sister City tahun 2016-2019",
-}
 FIRST_PAGE, LAST_PAGE = 569, 577
 
 # Paper A's report wraps the paper: the paper starts at its first page header and ends before the

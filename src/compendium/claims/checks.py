@@ -11,6 +11,7 @@ from compendium.claims.evidence import (_NUMBER_WORDS, _case_actors, _distinct, 
                                         _memo, _output_counts, _own, _quote, _segments_by_id, _where,
                                         indonesian_number)
 from compendium.claims.model import (CONTRADICTED, MIN_CODED, NOT_TESTABLE, PARTLY, SUPPORTED, Result)
+from compendium.coding import date_bounds
 
 
 # --------------------------------------------------------------------------------------------------
@@ -147,16 +148,7 @@ def ksp_most_active_bus(tables, variant, claim) -> Result:
 
 
 def _date_bounds(value: str, end: bool) -> pd.Timestamp | None:
-    if not value:
-        return None
-    parts = value.split("-")
-    y = int(parts[0])
-    m = int(parts[1]) if len(parts) > 1 else (12 if end else 1)
-    if len(parts) > 2:
-        d = int(parts[2])
-    else:
-        d = pd.Timestamp(year=y, month=m, day=1).days_in_month if end else 1
-    return pd.Timestamp(year=y, month=m, day=d)
+    return pd.Timestamp(*date_bounds(value)[end]) if value else None
 
 
 def ksp_one_year(tables, variant, claim) -> Result:
