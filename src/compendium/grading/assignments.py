@@ -69,7 +69,7 @@ class Assignment:
     def instructions(self) -> str:
         return self.spec.get("instructions", "").strip()
 
-    @property
+    @cached_property
     def items(self) -> list[str]:
         return list(self.key["item_id"])
 
@@ -116,13 +116,21 @@ class Assignment:
 
     def modal_code(self, variable: Variable) -> str | None:
         """The key's commonest code for a variable (ties broken alphabetically); None for an empty key."""
-        key = list(self.key[variable.name])
-        return max(sorted(set(key)), key=key.count) if key else None
+        return self._baselines[variable.name][0]
 
     def baseline_share(self, variable: Variable) -> float:
         """Share of items a submission agrees on by giving every item the key's commonest code."""
-        key = list(self.key[variable.name])
-        return key.count(self.modal_code(variable)) / len(key) if key else 0.0
+        return self._baselines[variable.name][1]
+
+    @cached_property
+    def _baselines(self) -> dict[str, tuple[str | None, float]]:
+        """(modal code, its share) per variable, counted once: every student's points read them."""
+        out = {}
+        for v in self.variables:
+            key = list(self.key[v.name])
+            modal = max(sorted(set(key)), key=key.count) if key else None
+            out[v.name] = (modal, key.count(modal) / len(key) if key else 0.0)
+        return out
 
     def above_baseline(self, variable: Variable, agreement: float) -> float:
         """Agreement rescaled so the majority baseline is 0 and full agreement 1 (never below 0): with a

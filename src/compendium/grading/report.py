@@ -161,18 +161,6 @@ def markdown_to_html(md: str, title: str) -> str:
 
 
 # ---------------------------------------------------------------------------------- class statistics
-def _poisson_binomial_tail(ps: list[float], k: int) -> float:
-    """P(S ≥ k) for S a sum of independent Bernoulli(p_i)."""
-    dist = [1.0]
-    for p in ps:
-        new = [0.0] * (len(dist) + 1)
-        for i, q in enumerate(dist):
-            new[i] += q * (1 - p)
-            new[i + 1] += q * p
-        dist = new
-    return float(min(1.0, sum(dist[k:])))
-
-
 def similar_pairs(run: GradingRun):
     """Pairs of valid submissions with more shared wrong codes than independent errors predict."""
     import numpy as np

@@ -303,8 +303,6 @@ def _child(notebook: str, fd: int, cell_timeout: float, startup_timeout: float) 
         limit = resource.getrlimit(resource.RLIMIT_AS)[0]
         return limit != resource.RLIM_INFINITY and current["peak_kb"] * 1024 >= 0.9 * limit
 
-    import tempfile
-
     from compendium.kernels import KERNEL_SHUTDOWN, ipc_kernel_manager_class
 
     # Unix sockets, not TCP ports: two workers starting kernels at once cannot race for a port.
