@@ -36,8 +36,7 @@ The package, by what each module holds: :mod:`~compendium.claims.model` (verdict
 """
 
 from compendium.claims.checks import FUNCTIONS
-from compendium.claims.evidence import (apply_variant, indonesian_number, load_claims, load_second_coder,
-                                        load_tables)
+from compendium.claims.evidence import apply_variant, indonesian_number, load_tables
 from compendium.claims.ledger import (claim_page, evaluate, format_ledger, markdown, robustness,
                                       run_variants)
 from compendium.claims.model import (CODERS, CONTRADICTED, MEASURES, MIN_CODED, NOT_TESTABLE, PARTLY,
@@ -46,6 +45,6 @@ from compendium.claims.model import (CODERS, CONTRADICTED, MEASURES, MIN_CODED, 
 __all__ = [
     "CODERS", "CONTRADICTED", "FUNCTIONS", "MEASURES", "MIN_CODED", "NOT_TESTABLE", "PARTLY", "REFERENCE",
     "SUPPORTED", "UNCLEAR", "VERDICTS", "Result", "Variant", "apply_variant", "claim_page", "evaluate",
-    "format_ledger", "indonesian_number", "load_claims", "load_second_coder", "load_tables", "markdown",
+    "format_ledger", "indonesian_number", "load_tables", "markdown",
     "robustness", "run_variants", "variants",
 ]

@@ -334,7 +334,7 @@ def lrt_agreement(tables, variant, claim) -> Result:
     item = po[po["label"].str.contains("LRT") & po["label"].str.contains("37")]
     status = item["status"].iloc[0] if len(item) else "unclear"
     seg = tables["segments"]
-    seg = seg[~seg["segment_id"].isin(_own(claim))]
+    seg = _independent(seg, claim)
     about = seg[seg["quote"].str.contains("LRT") & seg["quote"].str.contains(r"investasi|berinvestasi|37", case=False)]
     agree = _distinct(tables, [s for s, q in zip(about["segment_id"], about["quote"])
                                if _AGREEMENT.search(q) and not _INTEREST.search(q)])

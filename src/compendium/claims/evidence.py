@@ -7,43 +7,21 @@ from pathlib import Path
 
 import pandas as pd
 
-from compendium.claims.model import (CLAIMS_FILE, SECOND_CODER_DIR, SECOND_CODER_FILES, Variant)
+from compendium.claims.model import SECOND_CODER_TABLES, Variant
 from compendium.paths import data_dir as _default_data_dir
 
 
 # --------------------------------------------------------------------------------------------------
 # Loading
 
-def _read_csv(path: Path) -> pd.DataFrame:
-    return pd.read_csv(path, dtype=str, keep_default_na=False)
-
-
-def load_claims(data_dir: Path | str | None = None) -> pd.DataFrame:
-    """``data/claims.csv`` as strings, with ``restated_in`` split into lists."""
-    frame = _read_csv(Path(data_dir or _default_data_dir()) / CLAIMS_FILE)
-    frame["restated_in"] = [[s for s in v.split(";") if s] for v in frame["restated_in"]]
-    return frame
-
-
-def load_second_coder(data_dir: Path | str | None = None) -> dict[str, pd.DataFrame]:
-    """The second coder's files keyed by the table they recode (empty dict if absent)."""
-    folder = Path(data_dir or _default_data_dir()) / SECOND_CODER_DIR
-    out = {}
-    for name, (table, _) in SECOND_CODER_FILES.items():
-        if (folder / name).exists():
-            out[table] = _read_csv(folder / name)
-    return out
-
-
 def load_tables(data_dir: Path | str | None = None) -> dict:
-    """The validated coded tables (:func:`compendium.coding.load`) plus ``claims`` and
-    ``second_coder``."""
+    """The validated coded tables (:func:`compendium.coding.load`, which includes ``claims``) plus
+    ``second_coder``: the second coder's tables keyed by the table they recode."""
     from compendium import coding
 
-    folder = Path(data_dir or _default_data_dir())
-    tables = dict(coding.load(folder))
-    tables["claims"] = load_claims(folder)
-    tables["second_coder"] = load_second_coder(folder)
+    tables = dict(coding.load(Path(data_dir or _default_data_dir())))
+    tables["second_coder"] = {table: tables[name] for name, (table, _) in SECOND_CODER_TABLES.items()
+                              if name in tables}
     return tables
 
 
@@ -60,7 +38,7 @@ def apply_variant(tables: dict, variant: Variant) -> dict:
     second = tables.get("second_coder") or {}
     if not second:
         raise ValueError("coder='coder-2' but data/raw/coded/second_coder/ has no files")
-    for table, key in SECOND_CODER_FILES.values():
+    for table, key in SECOND_CODER_TABLES.values():
         if table not in second:
             continue
         codes = second[table].set_index("item_id")
@@ -87,9 +65,7 @@ def _independent(frame: pd.DataFrame, claim: dict) -> pd.DataFrame:
 
 
 def _quote(tables: dict, segment_id: str) -> str:
-    seg = tables["segments"]
-    hit = seg.loc[seg["segment_id"] == segment_id, "quote"]
-    return hit.iloc[0] if len(hit) else ""
+    return _segments_by_id(tables)["quote"].get(segment_id, "")
 
 
 def _where(tables: dict, segment_id: str) -> str:

@@ -91,14 +91,10 @@ def robustness(tables: dict | None = None, data_dir: Path | str | None = None,
 # Output helpers
 
 def markdown(frame: pd.DataFrame) -> str:
-    """A GitHub pipe table (no external dependency); ``|`` and newlines in cells are escaped."""
-    def cell(x):
-        return str(x).replace("|", "\\|").replace("\n", " ")
-    cols = list(frame.columns)
-    lines = ["| " + " | ".join(cell(c) for c in cols) + " |", "|" + "|".join("---" for _ in cols) + "|"]
-    for row in frame.itertuples(index=False):
-        lines.append("| " + " | ".join(cell(x) for x in row) + " |")
-    return "\n".join(lines) + "\n"
+    """A GitHub pipe table (:func:`compendium.outputs.to_markdown`)."""
+    from compendium.outputs import to_markdown
+
+    return to_markdown(frame)
 
 
 def format_ledger(ledger: pd.DataFrame, width: int = 100) -> str:

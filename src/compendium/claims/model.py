@@ -20,11 +20,9 @@ UNCLEAR = ("drop", "against")
 MEASURES = ("degree", "weighted_degree", "betweenness", "eigenvector", "pagerank")
 """The centrality measures of :data:`compendium.network.MEASURES` (kept in step by a test)."""
 
-CLAIMS_FILE = "claims.csv"
-SECOND_CODER_DIR = "raw/coded/second_coder"
-# second-coder file -> (table, id column of that table)
-SECOND_CODER_FILES = {"policy-outputs.csv": ("policy_outputs", "output_id"),
-                      "actor-roles.csv": ("actors", "actor_id")}
+# the second coder's table (a resource of data/datapackage.json) -> (the table it recodes, its id column)
+SECOND_CODER_TABLES = {"second_coder_policy_outputs": ("policy_outputs", "output_id"),
+                       "second_coder_actor_roles": ("actors", "actor_id")}
 LEDGER_COLUMNS = ["claim_id", "paper", "page", "verdict", "evidence", "explanation", "claim_en",
                   "evidence_segments"]
 
