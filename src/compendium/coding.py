@@ -131,7 +131,8 @@ def load(data_dir: Path | str | None = None) -> dict:
     for name, table in tables.items():
         columns = {}
         for f in table.fields:
-            cells = [dict(zip(table.header, row))[f["name"]] for row in table.rows]
+            i = table.header.index(f["name"])  # valid tables: the header names the fields
+            cells = [row[i] for row in table.rows]
             columns[f["name"]] = _typed_column(f, cells, pd)
         frames[name.replace("-", "_")] = pd.DataFrame(columns, columns=[f["name"] for f in table.fields])
     return frames
@@ -324,7 +325,8 @@ def _check_cells(folder: Path, tables: dict[str, _Table], problems: list[str]) -
     for t in tables.values():
         if not t.usable:
             continue
-        readers = [(f, _frictionless_field(f)) for f in t.fields]
+        # frictionless builds a cell reader per call of Field.read_cell; build each column's once
+        readers = [(f, _frictionless_field(f).create_cell_reader()) for f in t.fields]
         width = len(t.header)
         for line, row in zip(t.lines, t.rows):
             if not row:
@@ -335,7 +337,7 @@ def _check_cells(folder: Path, tables: dict[str, _Table], problems: list[str]) -
                                 "look for an unquoted comma or a missing cell")
             else:
                 for (f, reader), cell in zip(readers, row):
-                    _value, notes = reader.read_cell(cell)
+                    _value, notes = reader(cell)
                     if notes:
                         problems.append(_cell_line(t.path, line, f, cell, notes))
         _check_primary_key(t, problems)

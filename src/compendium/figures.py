@@ -252,16 +252,18 @@ def a_bagan_1(stages: pd.DataFrame, *, caption: str, caption_en: str = "", sourc
     """Paper A, Bagan 1: the stages of formulating sister-city cooperation (after Sister Cities
     International), a reconstruction -- the image is lost, and paper A says five stages before it and six
     in its method."""
-    rows = _sequence(stages, "sci-stages")
-    common = shared_note(rows["reconstruction"].to_list())
-    notes = [f"Rekonstruksi / reconstruction: {note}".strip() if note else "", common]
-    return _vertical_flow(rows, caption=caption, caption_en=caption_en, source=source, notes=notes)
+    return _stage_chart(stages, "sci-stages", caption, caption_en, source, note)
 
 
 def b_bagan_1(stages: pd.DataFrame, *, caption: str, caption_en: str = "", source: str = "", note: str = ""):
     """Paper B, Bagan 1: the six implementation stages of the Bandung–Seoul sister-city cooperation,
     a reconstruction from the paragraphs printed after the (lost) chart."""
-    rows = _sequence(stages, "bandung-seoul-implementation")
+    return _stage_chart(stages, "bandung-seoul-implementation", caption, caption_en, source, note)
+
+
+def _stage_chart(stages, sequence, caption, caption_en, source, note):
+    """A sequence of stages as a top-to-bottom flow, noting what its reconstruction rests on."""
+    rows = _sequence(stages, sequence)
     common = shared_note(rows["reconstruction"].to_list())
     notes = [f"Rekonstruksi / reconstruction: {note}".strip() if note else "", common]
     return _vertical_flow(rows, caption=caption, caption_en=caption_en, source=source, notes=notes)

@@ -46,9 +46,6 @@ from compendium.coding import as_list
 NODE_ATTRIBUTES = ("name", "name_en", "aliases", "kind", "country", "level", "role", "role_basis",
                    "scope", "segment_id", "reconstruction")
 EDGE_ATTRIBUTES = ("relation", "directed", "date_start", "date_end", "segment_id", "reconstruction")
-SYMMETRIC_RELATIONS = ("partnership", "coordination", "agreement", "exchange")
-COUNTRIES = ("ID", "KR", "INT", "other")
-ROLES = ("internal", "external", "go-between", "none", "unclear")
 
 # --------------------------------------------------------------------------------------------------
 # Paper A's three groups
