@@ -285,17 +285,6 @@ def a_cooperation_map(policy_outputs: pd.DataFrame, segments: pd.DataFrame, acto
     return Table("A-cooperation-map", frame, note)
 
 
-def ranking_category(actor: pd.Series) -> tuple[int, str, str] | None:
-    """(rank, word in paper A, English) of paper A's p. 573 ranking for an actor row, or None."""
-    from compendium import network
-
-    for rank, group in enumerate(network.PAPER_A_RANKING, start=1):
-        members = network.PAPER_A_GROUPS[group]
-        if actor["actor_id"] in members["actors"] or actor["kind"] in members["kinds"]:
-            return rank, A_RANKING_WORDS[group], group
-    return None
-
-
 def a_actor_roles(actors: pd.DataFrame, segments: pd.DataFrame) -> Table:
     """Actors of the cooperation by paper A's three actor types, stated vs inferred, with paper A's
     ranking of categories (walikota > pebisnis > konsultan, p. 573)."""
@@ -303,12 +292,18 @@ def a_actor_roles(actors: pd.DataFrame, segments: pd.DataFrame) -> Table:
     ranking_page = int(seg.loc[RANKING_SEGMENT, "page"])
     rows = actors[(actors["scope"] == "case") & actors["role"].isin(list(ROLE_LABELS))].copy()
     rows["_role"] = rows["role"].map(list(ROLE_LABELS).index)
-    rows["_rank"] = [(ranking_category(a) or (9,))[0] for _, a in rows.iterrows()]
+    # paper A's p. 573 ranking: (rank, word in paper A, English) of the actor's group, by the one
+    # mapping of actors to groups, compendium.network.group_members
+    from compendium import network
+
+    ranking = {actor: (network.PAPER_A_RANKING.index(group) + 1, A_RANKING_WORDS[group], group)
+               for actor, group in network.group_members(actors).items()}
+    rows["_rank"] = [ranking.get(a, (9,))[0] for a in rows["actor_id"]]
     rows["_basis"] = rows["role_basis"].map(list(BASIS_LABELS).index)
     rows = rows.sort_values(["_role", "_rank", "_basis", "actor_id"], kind="stable")
     records = []
     for _, a in rows.iterrows():
-        cat = ranking_category(a)
+        cat = ranking.get(a["actor_id"])
         s = seg.loc[a["segment_id"]]
         where = f"A hal. {int(s['page'])}" if s["paper"] == "A" else "B"
         records.append({
