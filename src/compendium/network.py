@@ -321,7 +321,8 @@ def ranking_robustness(H: nx.Graph, actors: pd.DataFrame | None = None,
                        measures: Iterable[str] = tuple(MEASURES),
                        aggregations: Iterable[str] = ("max", "mean"),
                        mapping: Mapping = PAPER_A_GROUPS,
-                       reference: Iterable[str] = PAPER_A_RANKING) -> pd.DataFrame:
+                       reference: Iterable[str] = PAPER_A_RANKING,
+                       table: pd.DataFrame | None = None) -> pd.DataFrame:
     """Does paper A's ranking (mayor > business > consultant) hold under each measure and aggregation?
 
     ``H`` is the collapsed graph; group membership comes from ``mapping`` applied to ``actors`` (or, if
@@ -329,14 +330,15 @@ def ranking_robustness(H: nx.Graph, actors: pd.DataFrame | None = None,
     the groups' scores (``score_<group>``), their ranks (``rank_<group>``, 1 = first, ties share the
     best rank), the observed ``order`` (``>``-joined, ``=`` for ties), Kendall's tau-b against the
     paper's order (``tau``: +1 same order, -1 reversed) and ``matches_paper`` (exact order, no ties).
-    Scores are unrounded.
+    Scores are unrounded. ``table``: ``H``'s :func:`centrality_table`, if already computed.
     """
     reference = list(reference)
     if actors is None:
         actors = pd.DataFrame({"actor_id": sorted(H.nodes),
                                "kind": [H.nodes[n].get("kind") for n in sorted(H.nodes)]})
     membership = group_members(actors, mapping, nodes=H.nodes)
-    table = centrality_table(H, measures)
+    measures = list(measures)
+    table = table if table is not None else centrality_table(H, measures)
     rows = []
     for m in measures:
         for agg in aggregations:
@@ -385,13 +387,19 @@ def robustness_variants(actors: pd.DataFrame, ties: pd.DataFrame,
 
     A variant's ``mapping`` is a key of :data:`GROUP_MAPPINGS` or a mapping itself; without one the
     ``mapping`` argument applies."""
-    frames = []
+    frames, networks = [], {}
     for name, spec in variants.items():
-        G = build_multigraph(actors, ties, include_context=spec.get("include_context", False))
-        G.remove_nodes_from([n for n in spec.get("drop", ()) if n in G])
+        # variants that differ only in their group mapping measure the same network: measure it once
+        key = (spec.get("include_context", False), tuple(spec.get("drop", ())))
+        if key not in networks:
+            G = build_multigraph(actors, ties, include_context=key[0])
+            G.remove_nodes_from([n for n in key[1] if n in G])
+            H = collapse(G)
+            networks[key] = (H, centrality_table(H, measures))
+        H, table = networks[key]
         chosen = spec.get("mapping", mapping)
         chosen = GROUP_MAPPINGS[chosen] if isinstance(chosen, str) else chosen
-        frame = ranking_robustness(collapse(G), actors, measures, aggregations, chosen)
+        frame = ranking_robustness(H, actors, measures, aggregations, chosen, table=table)
         frame.insert(0, "variant", name)
         frames.append(frame)
     return pd.concat(frames, ignore_index=True)
