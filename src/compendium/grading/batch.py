@@ -88,11 +88,11 @@ def grade_bytes(a: Assignment, student: str, kind: str, data: bytes) -> Result:
     return Result(student, kind, "ok", comment, parsed.codes, metrics, points, total)
 
 
-def _grade_one(a: Assignment, path: Path, limits: Limits) -> Result:
+def _grade_one(a: Assignment, path: Path, data: bytes, limits: Limits) -> Result:
+    """Grade one submission; ``data`` is the file's content, already read for the cache key."""
     started = time.perf_counter()
     student, kind = path.stem, path.suffix.lstrip(".")
     try:
-        data = path.read_bytes()
         if kind == "csv":
             result = grade_bytes(a, student, kind, data)
         else:
@@ -154,7 +154,7 @@ def grade(a: Assignment, submissions: Path | str, cache_dir: Path | str | None =
     cache = Path(cache_dir) if cache_dir else None
     if cache:
         cache.mkdir(parents=True, exist_ok=True)
-    todo: list[tuple[Path, str]] = []
+    todo: list[tuple[Path, str, bytes]] = []
     for p in paths:
         data = p.read_bytes()
         key = cache_key(a, data, p.suffix.lstrip("."), limits)
@@ -167,7 +167,7 @@ def grade(a: Assignment, submissions: Path | str, cache_dir: Path | str | None =
             print(f"note: {p.name} is not in the cache; grade the whole folder once without --only",
                   file=sys.stderr)
         else:
-            todo.append((p, key))
+            todo.append((p, key, data))
 
     def save(r: Result, key: str) -> None:
         r.sha256 = key
@@ -178,16 +178,16 @@ def grade(a: Assignment, submissions: Path | str, cache_dir: Path | str | None =
 
     bar = tqdm(total=len(todo), desc=f"grading {a.name}", unit="sub", file=sys.stderr,
                disable=not progress or not todo, dynamic_ncols=True)
-    notebooks = [(p, k) for p, k in todo if p.suffix == ".ipynb"]
-    csvs = [(p, k) for p, k in todo if p.suffix == ".csv"]
+    notebooks = [t for t in todo if t[0].suffix == ".ipynb"]
+    csvs = [t for t in todo if t[0].suffix == ".csv"]
     with bar:
         pool = None
         futures = {}
         if notebooks:
             pool = ThreadPoolExecutor(max_workers=workers or os.cpu_count() or 1)
-            futures = {pool.submit(_grade_one, a, p, limits): k for p, k in notebooks}
-        for p, k in csvs:
-            r = _grade_one(a, p, limits)
+            futures = {pool.submit(_grade_one, a, p, data, limits): k for p, k, data in notebooks}
+        for p, k, data in csvs:
+            r = _grade_one(a, p, data, limits)
             save(r, k)
             results.append(r)
             bar.update()
