@@ -6,16 +6,19 @@ PYTHON ?= $(shell command -v python3.11 || command -v python3)
 VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
+PIP    := $(BIN)/python -m pip install --quiet --disable-pip-version-check
 
 .PHONY: all build test lab bench validate clean
 all: build
 
-$(STAMP): requirements.in requirements.lock pyproject.toml
+$(STAMP): requirements.in requirements.lock pyproject.toml tools/install-system-packages
+	@tools/install-system-packages
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install --quiet --disable-pip-version-check pip==26.3
-	$(BIN)/python -m pip install --quiet --disable-pip-version-check -r requirements.in -c requirements.lock
-	$(BIN)/python -m pip install --quiet --disable-pip-version-check --no-deps --no-build-isolation -e . 2>/dev/null \
-	  || $(BIN)/python -m pip install --quiet --disable-pip-version-check --no-deps -e .
+	@echo "installing the pinned Python environment into $(VENV) …"
+	@$(PIP) pip==26.3
+	@$(PIP) -r requirements.in -c requirements.lock
+	@# An editable install without build isolation needs setuptools in the venv; fall back to an isolated build.
+	@$(PIP) --no-deps --no-build-isolation -e . >/dev/null 2>&1 || $(PIP) --no-deps -e .
 	@touch $(STAMP)
 
 build: $(STAMP)
