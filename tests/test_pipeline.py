@@ -3,6 +3,11 @@
 from __future__ import annotations
 
 import json
+import os
+import shutil
+import subprocess
+import sys
+import time
 
 import nbformat
 import pytest
@@ -151,13 +156,47 @@ def test_artefact_writer_refuses_raw_data(project):
     assert not (project / "data" / "raw" / "x.csv").exists()
 
 
-def test_full_build_of_the_compendium_reproduces_the_committed_files(root, tracked_copy):
-    """A fresh copy of the tracked files, fully rebuilt, is byte-identical: 'git status' stays clean,
-    and data/raw/ is not touched."""
+# Years ahead of any commit: an artefact that carries the day it was built cannot match the committed one.
+LATER = "+7y"
+
+
+def _faketime(*command):
+    """``command`` under libfaketime (Debian package ``faketime``, installed by the project's set-up):
+    the clock is set ahead through LD_PRELOAD and FAKETIME, which every child inherits, so the build,
+    its workers, the warm kernel server and each kernel all see the later date."""
+    faketime = shutil.which("faketime")
+    assert faketime, ("the any-day reproducibility tests need libfaketime: run tools/install-system-packages "
+                      "as root, or install the Debian/Ubuntu package 'faketime'")
+    return [faketime, "-f", LATER, *command]
+
+
+def _build_later(root, *args):
+    env = {**os.environ, "COMPENDIUM_ROOT": str(root)}
+    done = subprocess.run(_faketime(sys.executable, "-m", "compendium.cli", "build", *args),
+                          cwd=root, env=env, capture_output=True, text=True)
+    assert done.returncode == 0, done.stdout + done.stderr
+    return done
+
+
+def test_the_later_clock_reaches_the_kernels(project):
+    """The clock set by the test below reaches the notebook kernels, not only the build process."""
+    _notebook(project / "notebooks" / "01_table.ipynb",
+              "import time\nfrom pathlib import Path\nfrom compendium.artefacts import write_text\n"
+              "write_text(Path(tables_dir) / 'year.txt', time.strftime('%Y'))\n")
+    _build_later(project, "--only", "01")
+    assert int((project / "tables" / "year.txt").read_text()) >= time.gmtime().tm_year + 6
+
+
+def test_full_build_on_a_later_day_reproduces_the_committed_files(root, tracked_copy):
+    """A fresh copy of the tracked files, fully rebuilt with the clock years ahead, is byte-identical:
+    no artefact carries the day it was built, 'git status' stays clean, and data/raw/ is untouched."""
     copy, tracked = tracked_copy
-    build(copy, force=True, echo=_quiet)
+    _build_later(copy, "--force")
+    manifest = json.loads((copy / "build" / "manifest.json").read_text())
+    started = {entry["started"][:4] for entry in manifest["notebooks"].values()}
+    assert all(int(year) >= time.gmtime().tm_year + 6 for year in started), started  # the clock was moved
     changed = [rel for rel in tracked if (copy / rel).read_bytes() != (root / rel).read_bytes()]
-    assert changed == [], f"a full build changed committed files: {changed}"
+    assert changed == [], f"a full build on a later day changed committed files: {changed}"
     produced = {p.relative_to(copy).as_posix() for d in ("figures", "tables") if (copy / d).exists()
                 for p in (copy / d).rglob("*") if p.is_file()}
     untracked = sorted(produced - set(tracked))

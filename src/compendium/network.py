@@ -548,10 +548,26 @@ def graphml_bytes(G: nx.Graph) -> bytes:
     return ("\n".join(nx.generate_graphml(G, encoding="utf-8", prettyprint=True)) + "\n").encode("utf-8")
 
 
+GEXF_DESCRIPTION = ("Actors and ties of the Bandung-Seoul smart-city cooperation, coded from papers A and B "
+                    "(sister-city-compendium, data/raw/coded/)")
+
+
 def gexf_bytes(G: nx.Graph) -> bytes:
-    """GEXF 1.2 text of an export graph (:func:`export_graph`), for Gephi."""
-    return ("\n".join(nx.generate_gexf(G, encoding="utf-8", prettyprint=True, version="1.2draft"))
-            + "\n").encode("utf-8")
+    """GEXF 1.2 text of an export graph (:func:`export_graph`), for Gephi.
+
+    networkx stamps ``<meta lastmodifieddate>`` with the day of writing, which would make every build
+    on a new day differ. The attribute is optional in GEXF 1.2; the file carries no date, and a
+    description of where the graph comes from instead."""
+    from xml.etree.ElementTree import SubElement
+
+    from networkx.readwrite.gexf import GEXFWriter
+
+    writer = GEXFWriter(encoding="utf-8", prettyprint=True, version="1.2draft")
+    meta = writer.xml.find("meta")
+    meta.attrib.pop("lastmodifieddate", None)
+    SubElement(meta, "description").text = GEXF_DESCRIPTION
+    writer.add_graph(G)
+    return ("\n".join(str(writer).splitlines()) + "\n").encode("utf-8")
 
 
 def node_table(G: nx.Graph, node_extra: pd.DataFrame | None = None) -> pd.DataFrame:
