@@ -85,12 +85,37 @@ def test_second_build_skips_unchanged_and_reruns_changed(project):
     build(project, echo=_quiet)
     said = []
     build(project, echo=said.append)
-    assert said == ["[1/2] 01_table: unchanged, skipped", "[2/2] 02_figure: unchanged, skipped"]
+    assert said == ["01_table: unchanged, skipped", "02_figure: unchanged, skipped"]
     (project / "data" / "value.txt").write_text("two")
     said.clear()
     build(project, echo=said.append, only=["01"])
     assert any("01_table: ok" in s for s in said)
     assert (project / "tables" / "out.txt").read_text() == "value: two\n"
+
+
+def test_progress_counts_finished_notebooks(project):
+    said = []
+    build(project, echo=said.append)
+    assert [s.split(" ", 1)[0] for s in said if ": ok in" in s] == ["[1/2", "[2/2"], said
+    assert all(s.endswith(": running …") and not s.startswith("[") for s in said if "running …" in s)
+
+
+def test_invalid_coded_data_stops_the_build_before_any_kernel_starts(tracked_copy):
+    copy, _ = tracked_copy
+    ties = copy / "data" / "raw" / "coded" / "ties.csv"
+    lines = ties.read_text(encoding="utf-8").splitlines(keepends=True)
+    first = lines[1].split(",")
+    first[1] = "no-such-actor"
+    lines[1] = ",".join(first)
+    ties.write_text("".join(lines), encoding="utf-8")
+    before = {p: p.read_bytes() for p in (copy / "notebooks").iterdir()}
+    said = []
+    with pytest.raises(BuildError) as err:
+        build(copy, force=True, echo=said.append)
+    message = str(err.value)
+    assert "no notebook was run" in message and "ties.csv" in message and "no-such-actor" in message
+    assert not any("running" in s for s in said), said
+    assert {p: p.read_bytes() for p in (copy / "notebooks").iterdir()} == before
 
 
 def test_force_reruns_everything(project):
@@ -175,6 +200,9 @@ def _build_later(root, *args):
     done = subprocess.run(_faketime(sys.executable, "-m", "compendium.cli", "build", *args),
                           cwd=root, env=env, capture_output=True, text=True)
     assert done.returncode == 0, done.stdout + done.stderr
+    # A successful build is quiet: kernels' log lines (e.g. "[IPKernelApp] ERROR | KeyboardInterrupt
+    # caught in kernel") would tell a newcomer something went wrong.
+    assert "ERROR" not in done.stderr and "Traceback" not in done.stderr, done.stderr
     return done
 
 
@@ -228,7 +256,7 @@ def test_a_notebook_reruns_when_a_library_module_it_imports_changes_and_only_the
     said.clear()
     (lib / "only_first.py").write_text("x = 2\n")
     build(project, echo=said.append)
-    assert any("01_table: ok" in s for s in said) and "[2/2] 02_figure: unchanged, skipped" in said
+    assert any("01_table: ok" in s for s in said) and "02_figure: unchanged, skipped" in said
 
 
 def test_a_build_falls_back_to_cold_kernels_when_the_warm_server_cannot_start(project, monkeypatch):

@@ -203,3 +203,24 @@ def test_the_server_stops_when_the_process_that_started_it_dies(tmp_path):
     starter.kill()
     starter.wait()
     assert _gone_within(server_pid, 15), "the server outlived the process that started it"
+
+
+@pytest.mark.parametrize("warm", [True, False], ids=["warm", "cold"])
+def test_an_immediate_shutdown_kills_without_interrupting_first(server, kernels, warm):
+    """jupyter_client sends SIGINT before the kill; a kernel that handled it logged "[IPKernelApp]
+    ERROR | KeyboardInterrupt caught in kernel" on a successful build. Ours is killed without it."""
+    k = kernels(server if warm else None)
+    pid = int(k.eval("__import__('os').getpid()"))
+    sent = []
+    signal_kernel = k.km._async_signal_kernel
+
+    async def record(signum):
+        sent.append(signum)
+        await signal_kernel(signum)
+
+    k.km._async_signal_kernel = record
+    k.kc.stop_channels()
+    k.loop.run_until_complete(k.km.shutdown_kernel(now=True))
+    assert signal.SIGINT not in sent
+    assert _gone_within(pid, 10)
+    # (An interrupt outside a shutdown still reaches the kernel: test_an_interrupt_reaches_the_warm_kernel.)

@@ -32,6 +32,16 @@ def ipc_kernel_manager_class(socket_dir: str, warm_server: str | None = None):
             # An absolute socket path: kernel and client run in different folders.
             return str(Path(socket_dir) / "kernel")
 
+        async def _async_interrupt_kernel(self):
+            # jupyter_client interrupts a kernel before it kills it, even for an immediate shutdown;
+            # when the SIGINT lands first, the kernel logs "[IPKernelApp] ERROR | KeyboardInterrupt
+            # caught in kernel" on a build that succeeded. Shutting down, the kill alone suffices.
+            if self.shutting_down:
+                return
+            await super()._async_interrupt_kernel()
+
+        interrupt_kernel = _async_interrupt_kernel
+
         def format_kernel_cmd(self, extra_arguments=None):
             cmd = super().format_kernel_cmd(extra_arguments)
             if warm_server:

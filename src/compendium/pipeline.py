@@ -278,15 +278,15 @@ def build(root: Path | str | None = None, force: bool = False, only: list[str] |
         fingerprints[nb.name] = (fingerprint(nb_hash, inputs[nb.name]), nb_hash)
         previous = entries.get(nb.name, {})
         if not force and previous.get("fingerprint") == fingerprints[nb.name][0]:
-            echo(f"[{i}/{len(notebooks)}] {nb.stem}: unchanged, skipped")
+            echo(f"{nb.stem}: unchanged, skipped")
         else:
             todo.append(nb)
     if not todo:
         return manifest
+    _validate_first(layout)
 
     jobs = jobs or min(len(todo), os.cpu_count() or 1, 2)
     versions = _package_versions()
-    order = {nb.name: i for i, nb in enumerate(notebooks, 1)}
     # Longest first, so that the workers finish together: by the last recorded run; notebooks never
     # run here (a fresh clone) first, those with more code first. The order cannot change a result
     # (see step 3 of the module doc).
@@ -304,7 +304,7 @@ def build(root: Path | str | None = None, force: bool = False, only: list[str] |
                     kernel_server(env={"PYTHONHASHSEED": os.environ.get("PYTHONHASHSEED", "0")}))
             except (OSError, RuntimeError) as err:
                 echo(f"the warm kernel server did not start ({err}); starting kernels cold")
-        failures = _run(todo, layout, jobs, server, order, len(notebooks), echo,
+        failures = _run(todo, layout, jobs, server, echo,
                         lambda nb, result: _record(entries, nb, result, fingerprints, inputs, versions,
                                                    layout, manifest))
     if failures:
@@ -318,6 +318,20 @@ def build(root: Path | str | None = None, force: bool = False, only: list[str] |
                              "the last good notebook and its outputs are unchanged")
         raise BuildError("build failed:\n" + "\n".join(lines))
     return manifest
+
+
+def _validate_first(layout: Layout) -> None:
+    """Stop before any kernel starts when the coded data is invalid: the validation report names file,
+    line and column, where a notebook would fail later on the first table it loads."""
+    if not (layout.root / "data" / "datapackage.json").exists():
+        return  # not a compendium data folder (e.g. a toy project in the tests)
+    from compendium.coding import validate_dir
+
+    problems = validate_dir(layout.root / "data")
+    if problems:
+        raise BuildError(f"the coded data has {len(problems)} problem(s); no notebook was run.\n"
+                         + "\n".join(problems)
+                         + "\nFix them and run the build again (`compendium validate` checks the data alone).")
 
 
 def _record(entries, nb, result, fingerprints, inputs, versions, layout, manifest) -> None:
@@ -334,17 +348,17 @@ def _record(entries, nb, result, fingerprints, inputs, versions, layout, manifes
     _atomic_json(layout.build / MANIFEST, manifest)
 
 
-def _run(todo, layout, jobs, server, order, total, echo, on_success) -> list[dict]:
+def _run(todo, layout, jobs, server, echo, on_success) -> list[dict]:
     """Run the notebooks on ``jobs`` worker processes; stop starting new ones at the first failure.
     Returns the failures."""
-    failures = []
+    failures, finished = [], 0
     with ProcessPoolExecutor(max_workers=jobs, mp_context=get_context("spawn")) as pool:
         pending = {}
         queue = list(todo)
         while queue or pending:
             while queue and len(pending) < jobs and not failures:
                 nb = queue.pop(0)
-                echo(f"[{order[nb.name]}/{total}] {nb.stem}: running …")
+                echo(f"{nb.stem}: running …")
                 pending[pool.submit(_execute, str(nb), str(layout.root), server)] = nb
             if not pending:
                 break
@@ -352,7 +366,8 @@ def _run(todo, layout, jobs, server, order, total, echo, on_success) -> list[dic
             for fut in done:
                 nb = pending.pop(fut)
                 result = fut.result()
-                tag = f"[{order[nb.name]}/{total}] {nb.stem}"
+                finished += 1
+                tag = f"[{finished}/{len(todo)} done] {nb.stem}"
                 if result["status"] == "ok":
                     echo(f"{tag}: ok in {result['duration_s']:.1f} s, "
                          f"{len(result['artefacts'])} artefact(s)")
