@@ -88,6 +88,10 @@ def _grade(args) -> int:
     except AssignmentError as err:
         print(err, file=sys.stderr)
         return 2
+    if not Path(args.submissions).is_dir():
+        print(f"compendium grade: {args.submissions}: no such folder (expected a folder of "
+              "STUDENT_ID.csv or STUDENT_ID.ipynb submissions)", file=sys.stderr)
+        return 2
     out = Path(args.out)
     limits = Limits(cell_timeout=args.cell_timeout, notebook_timeout=args.notebook_timeout,
                     memory_mb=args.memory_mb)
@@ -132,11 +136,58 @@ def _claims(args) -> int:
     return 0
 
 
-def parser() -> argparse.ArgumentParser:
-    p = argparse.ArgumentParser(prog="compendium", description=__doc__.splitlines()[0])
-    sub = p.add_subparsers(dest="command", required=True)
+EXAMPLES = {
+    "build": """examples:
+  compendium build                 run the notebooks whose inputs changed (what `make` runs)
+  compendium build --force         run every notebook
+  compendium build --only 02       run notebooks/02_actor_network.ipynb only""",
+    "validate": """examples:
+  compendium validate              check data/ (the shipped coding)
+  compendium validate my-data/     check another data folder laid out like data/""",
+    "claims": """examples:
+  compendium claims                              the ledger under the reference coding
+  compendium claims --coder coder-2 --unclear against
+  compendium claims --variants build/variants    run notebook 06 once per coding variant""",
+    "codebook": """examples:
+  compendium codebook              rewrite docs/codebook.md from data/datapackage.json
+  compendium codebook --check      exit 1 if docs/codebook.md is out of date""",
+    "assignment": """examples:
+  compendium assignment template policy-outputs -o hand-out/policy-outputs.csv
+  compendium assignment key actor-roles > key.csv      (the instructor's answer key: keep it private)""",
+    "grade": """examples:
+  compendium grade policy-outputs data/examples/policy-outputs --out build/grading
+  compendium grade policy-outputs submissions/ --out grades/ --only s04    regrade one student""",
+    "artefacts": """examples:
+  compendium artefacts                     print the list of tables and figures as Markdown
+  compendium artefacts --update-readme     write it into README.md""",
+}
 
-    b = sub.add_parser("build", help="execute the notebooks (incrementally) into figures/ and tables/")
+
+def _version() -> str:
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return version("sister-city-compendium")
+    except PackageNotFoundError:  # run from a source tree without installing
+        return "unknown (not installed)"
+
+
+def parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(
+        prog="compendium", description=__doc__.splitlines()[0],
+        epilog="Run `compendium COMMAND --help` for a command's options and examples.")
+    p.add_argument("--version", action="version", version=f"%(prog)s {_version()}")
+    sub = p.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    def command(name: str, summary: str, description: str):
+        return sub.add_parser(name, help=summary, description=description, epilog=EXAMPLES[name],
+                              formatter_class=argparse.RawDescriptionHelpFormatter)
+
+    b = command("build", "execute the notebooks (incrementally) into figures/ and tables/",
+                "Validate the coded data, then execute notebooks/NN_*.ipynb with papermill, writing the "
+                "regenerated tables and figures into tables/ and figures/. Only notebooks whose cells, "
+                "data or library code changed since their last successful run are executed; a failing "
+                "notebook leaves the last good outputs in place.")
     b.add_argument("--force", action="store_true", help="run every notebook, changed or not")
     b.add_argument("--only", action="append", metavar="NAME",
                    help="run only this notebook (e.g. 02 or 02_actor_network); repeatable")
@@ -146,13 +197,18 @@ def parser() -> argparse.ArgumentParser:
                         "(slower; for comparison and debugging)")
     b.set_defaults(func=_build)
 
-    v = sub.add_parser("validate", help="check the coded data; one line per problem")
+    v = command("validate", "check the coded data; one line per problem",
+                "Check the coded data against the codebook (data/datapackage.json) and the coding "
+                "scheme's rules: types, categories, keys, dates, and that every quote stands verbatim "
+                "in its paper. Each problem is one line naming file, line, column, value and what was "
+                "expected. Exit status 1 when there is any problem.")
     v.add_argument("dir", nargs="?", default=None, help="data folder (default: the project's data/)")
     v.set_defaults(func=_validate)
 
-    # Further subcommands (codebook, claims, assignment, grade) are added below this line, each with a
-    # handler that imports its module lazily.
-    cl = sub.add_parser("claims", help="print the claims ledger (every finding of both papers, tested)")
+    cl = command("claims", "print the claims ledger (every finding of both papers, tested)",
+                 "Evaluate every claim of data/claims.csv against the coded data and print its verdict "
+                 "(supported, partly supported, contradicted, not testable) with the evidence, under "
+                 "one coding variant.")
     cl.add_argument("--coder", choices=["reference", "coder-2"], default="reference",
                     help="whose codes for policy outputs / actor roles (default: reference)")
     cl.add_argument("--unclear", choices=["drop", "against"], default="drop",
@@ -164,17 +220,27 @@ def parser() -> argparse.ArgumentParser:
                     help="instead, run notebook 06 under papermill once per variant into OUTDIR "
                          "(default build/variants/)")
     cl.set_defaults(func=_claims)
-    c = sub.add_parser("codebook", help="generate docs/codebook.md from data/datapackage.json")
+
+    c = command("codebook", "generate docs/codebook.md from data/datapackage.json",
+                "Render the machine-readable codebook (data/datapackage.json) as docs/codebook.md.")
     c.add_argument("--check", action="store_true", help="only check that docs/codebook.md is current (exit 1 if not)")
     c.set_defaults(func=_codebook)
-    asg = sub.add_parser("assignment", help="print an assignment's blank template or its answer key (CSV)")
+
+    asg = command("assignment", "print an assignment's blank template or its answer key (CSV)",
+                  "Print the blank template students fill in (template) or the answer key (key) of "
+                  "data/assignments/NAME.yaml. With -o, also write the allowed codes with their "
+                  "definitions (.codes.csv) and the items with their evidence (.items.csv).")
     asg.add_argument("action", choices=["template", "key"])
     asg.add_argument("name", help="assignment, e.g. policy-outputs or actor-roles (data/assignments/NAME.yaml)")
     asg.add_argument("-o", "--output", metavar="FILE",
                      help="write FILE instead of printing, plus FILE's stem + .codes.csv and .items.csv")
     asg.set_defaults(func=_assignment)
 
-    g = sub.add_parser("grade", help="grade a folder of STUDENT_ID.csv / STUDENT_ID.ipynb submissions")
+    g = command("grade", "grade a folder of STUDENT_ID.csv / STUDENT_ID.ipynb submissions",
+                "Grade every submission in a folder against the reference coding: a gradebook "
+                "(agreement, Cohen's kappa, Krippendorff's alpha, points), feedback per student "
+                "(Markdown and HTML) and a class report. Notebook submissions run in a sandbox with "
+                "time and memory limits. Every entry of the folder gets one gradebook row with a status.")
     g.add_argument("name", help="assignment, e.g. policy-outputs")
     g.add_argument("submissions", help="folder of submissions")
     g.add_argument("--out", required=True, help="output folder (gradebook.csv, feedback/, class_report.md, .cache/)")
@@ -185,7 +251,10 @@ def parser() -> argparse.ArgumentParser:
     g.add_argument("--memory-mb", type=int, default=2048, help="memory limit per notebook (default 2048)")
     g.add_argument("--quiet", action="store_true", help="no progress bar")
     g.set_defaults(func=_grade)
-    art = sub.add_parser("artefacts", help="print the list of tables and figures (outputs.yml) as Markdown")
+
+    art = command("artefacts", "print the list of tables and figures (outputs.yml) as Markdown",
+                  "Print the registry of regenerated tables and figures (outputs.yml): each with the "
+                  "paper's caption, an English label, where it is printed and the files that hold it.")
     art.add_argument("--update-readme", action="store_true",
                      help="write it into README.md between the artefacts markers instead")
     art.set_defaults(func=_artefacts)
@@ -194,7 +263,17 @@ def parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> int:
     args = parser().parse_args(argv)
-    return args.func(args)
+    try:
+        status = args.func(args)
+        sys.stdout.flush()
+    except BrokenPipeError:
+        # The reader went away (`compendium artefacts | head`): not an error of ours. Point stdout at
+        # /dev/null so that the interpreter's final flush does not raise again.
+        import os
+
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 0
+    return status
 
 
 if __name__ == "__main__":
