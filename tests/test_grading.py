@@ -173,6 +173,24 @@ def test_reports_feedback_and_too_alike_pairs(ar, tmp_path):
     assert (tmp_path / "out" / "class_report.png").stat().st_size > 10_000
 
 
+def test_the_class_figure_counts_students_in_whole_numbers(ar):
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    from compendium.grading.report import class_figure
+
+    run = grade(ar, ROOT / "data" / "examples" / "actor-roles", progress=False, kinds=(".csv",))
+    fig = class_figure(run)
+    histogram = fig.axes[0]
+    fig.draw_without_rendering()
+    ticks = [t for t in histogram.get_yticks() if histogram.get_ylim()[0] <= t <= histogram.get_ylim()[1]]
+    assert ticks and all(float(t).is_integer() for t in ticks), ticks
+    assert "--" not in fig._suptitle.get_text()
+    plt.close(fig)
+
+
 def test_second_coder_reliability_against_a_fixture(po, tmp_path):
     rows = _key_rows(po)
     changed = {1: ("diffusion", "emulation"), 5: ("transfer", "learning")}

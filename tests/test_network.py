@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import re
 
 import networkx as nx
 import pandas as pd
@@ -275,3 +276,38 @@ def test_exports_are_byte_identical_twice(star):
     E = nw.export_graph(nw.build_multigraph(actors, ties))
     assert nw.graphml_bytes(E) == nw.graphml_bytes(nw.export_graph(nw.build_multigraph(actors, ties)))
     assert nw.gexf_bytes(E) == nw.gexf_bytes(nw.export_graph(nw.build_multigraph(actors, ties)))
+
+
+def test_the_dated_ties_chart_draws_each_dated_tie_once_coloured_by_how_its_date_is_known(star):
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    actors, ties = star
+    G = nw.build_multigraph(actors, ties)
+    quotes = {"a-x": "ditunjuk pada tahun 2013"}  # only tie-001's year is printed in its quote
+    fig = nwfig.draw_dated_ties(G, quotes, window=(2013, 2019))
+    ax = fig.axes[0]
+    bars = [p for p in ax.patches if p.get_width() > 0]
+    labels = [t.get_text() for t in ax.texts]
+    dated = sorted(k for u, v, k, d in G.edges(keys=True, data=True) if d["date_start"])
+    assert len(bars) == len(dated) == 3
+    assert sorted(re.search(r"\((tie-\d+)\)$", t).group(1) for t in labels) == dated
+    colours = {label.split(" (")[-1].rstrip(")"): bar.get_facecolor() for label, bar in zip(labels, bars)}
+    quote_blue = matplotlib.colors.to_rgba(nwfig.DATE_BASIS["quote"][1])
+    assert [k for k, c in colours.items() if c == quote_blue] == ["tie-001"]
+    assert "3 dated ties of the" in ax.get_title(loc="left")
+    plt.close(fig)
+
+
+def test_a_tie_dated_from_outside_its_quote_says_where_the_date_comes_from(root):
+    """A date the tie's own sentence does not print is the coder's reading: its rationale must say so
+    (a study window such as 2016-2019 is no date of a tie)."""
+    from compendium import coding
+
+    data = coding.load(root / "data")
+    quotes = data["segments"].set_index("segment_id")["quote"]
+    silent = [t.tie_id for t in data["ties"].itertuples() if t.date_start
+              and nwfig.date_basis(t._asdict(), quotes.to_dict()) == "context" and not t.reconstruction]
+    assert silent == []

@@ -127,6 +127,10 @@ def figure_bytes(fig, formats: tuple[str, ...] = ("png", "svg")) -> dict[str, by
 
     configure_matplotlib()  # among its settings, the fixed SVG hash salt
     fig.draw_without_rendering()
+    # Freeze the layout just computed: a layout engine (constrained, tight) would run again at the
+    # saving resolution, move the labels, and the crop measured here would cut them off.
+    if fig.get_layout_engine() is not None:
+        fig.set_layout_engine("none")
     bbox = fig.get_tightbbox().padded(matplotlib.rcParams["savefig.pad_inches"])
     out = {}
     for fmt in formats:
@@ -136,24 +140,34 @@ def figure_bytes(fig, formats: tuple[str, ...] = ("png", "svg")) -> dict[str, by
     return out
 
 
+def figure_alt_text(fig) -> str:
+    """A figure's alt text when none is given: its title(s) (suptitle, then each panel's title)."""
+    titles = [fig._suptitle.get_text()] if getattr(fig, "_suptitle", None) is not None else []
+    titles += [ax.get_title(loc) for ax in fig.axes for loc in ("left", "center", "right")]
+    return " / ".join(t.replace("\n", " ") for t in titles if t.strip()) or "figure"
+
+
 def save_figure(fig, stem: Path | str, formats: tuple[str, ...] = ("png", "svg"),
-                show: bool = True) -> list[Path]:
+                show: bool = True, alt: str | None = None) -> list[Path]:
     """Save ``fig`` as ``stem.png``, ``stem.svg`` … (:func:`figure_bytes`); returns the paths.
 
-    In a notebook (``show``), the saved PNG itself is shown and the figure is closed, so the notebook
-    shows exactly the file and matplotlib does not draw the figure yet again."""
+    In a notebook (``show``), the saved PNG itself is shown, with ``alt`` as its alt text (default:
+    the figure's titles, :func:`figure_alt_text`), and the figure is closed, so the notebook shows
+    exactly the file and matplotlib does not draw the figure yet again."""
     import matplotlib
+
+    from compendium.notebook import SavedFiles, image
 
     show = show and _in_notebook()
     files = figure_bytes(fig, tuple(dict.fromkeys((*formats, "png"))) if show else formats)
-    paths = [write_bytes(Path(f"{stem}.{fmt}"), files[fmt]) for fmt in formats]
+    paths = SavedFiles(write_bytes(Path(f"{stem}.{fmt}"), files[fmt]) for fmt in formats)
     if show:
         import matplotlib.pyplot as plt
-        from IPython.display import Image, display
+        from IPython.display import display
 
         # Shown at the size the figure has on screen (figure.dpi), sharp on high-resolution screens.
         scale = fig.get_dpi() / matplotlib.rcParams["savefig.dpi"]
-        display(Image(files["png"], width=round(_png_width(files["png"]) * scale)))
+        display(image(files["png"], round(_png_width(files["png"]) * scale), alt or figure_alt_text(fig)))
         plt.close(fig)
     return paths
 

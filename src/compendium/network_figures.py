@@ -9,12 +9,12 @@ no random seed, so every build draws the same picture. Figures are returned, nev
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping
 
 import networkx as nx
 import pandas as pd
 
-from compendium.network import collapse, ego_network, year_subgraph
+from compendium.network import collapse, ego_network
 
 SHORT_LABELS: dict[str, str] = {
     "bandung-city": "Bandung City Gov.", "seoul-city": "Seoul City Gov.",
@@ -179,9 +179,10 @@ def draw_network(G: nx.MultiDiGraph, pos: Mapping | None = None, title: str | No
     _draw_nodes(ax, H, pos, sizes)
     for n in H:
         x, y = pos[n]
+        # An opaque box: thick edges pass under the labels, never through them.
         ax.annotate(short_label(H, n), (x, y), xytext=(0, -9 - 0.35 * sizes[n] ** 0.5),
                     textcoords="offset points", ha="center", va="top", fontsize=8.5, zorder=5,
-                    bbox=dict(boxstyle="round,pad=0.12", fc="white", ec="none", alpha=0.8))
+                    bbox=dict(boxstyle="round,pad=0.15", fc="white", ec="none", alpha=1.0))
     headers = ["Indonesia:\nnational", "Indonesia:\ncity of Bandung", "Indonesia:\nnon-state",
                "international", "Korea:\nnon-state", "Korea:\nSeoul & national"]
     top = max(y for _, y in pos.values()) + 1.1
@@ -265,43 +266,57 @@ def draw_ego(G: nx.MultiDiGraph, actor: str, title: str | None = None, figsize=(
     return fig
 
 
-def draw_by_year(G: nx.MultiDiGraph, years: Iterable[int] = range(2013, 2020),
-                 pos: Mapping | None = None, ncols: int = 4, figsize=(22, 13)):
-    """Small multiples: for each year the dated ties active in it (see :func:`compendium.network.tie_years`), drawn on the
-    whole network's layout (inactive actors faded). Returns the figure."""
+#: How a tie's date is known: printed in the tie's own quoted sentence, or read by the coder from context.
+DATE_BASIS = {"quote": ("year printed in the quoted sentence", "#2c5d8f"),
+              "context": ("dated by the coder from the context (see the tie's rationale)", "#9ecae1")}
+
+
+def date_basis(tie: Mapping, quotes: Mapping[str, str]) -> str:
+    """``"quote"`` when the tie's start year is printed in its own quote, else ``"context"``."""
+    from compendium.coding import date_bounds
+
+    year = date_bounds(str(tie["date_start"]))[0][0]
+    return "quote" if str(year) in quotes.get(tie["segment_id"], "") else "context"
+
+
+def draw_dated_ties(G: nx.MultiDiGraph, quotes: Mapping[str, str], window: tuple[int, int] = (2013, 2019),
+                    title: str | None = None):
+    """The ties the coding dates, on a time axis: one bar per tie from its start to its end (a single
+    year or month when it has no end), labelled ``source → target · relation (tie id)``, coloured by
+    how its date is known (:data:`DATE_BASIS`). ``quotes``: segment id → quote. Undated ties, most of
+    the network, are counted in the title, not drawn. Returns the figure."""
     import matplotlib.pyplot as plt
+    from matplotlib.patches import Patch
 
     from compendium.artefacts import configure_matplotlib
+    from compendium.outputs import decimal_year
 
     configure_matplotlib()
-    years = list(years)
     H = collapse(G)
-    pos = pos or layered_layout(H)
-    nrows = -(-len(years) // ncols)
-    fig, axes = plt.subplots(nrows, ncols, figsize=figsize)
-    axes = list(getattr(axes, "flat", [axes]))
-    xs = [p[0] for p in pos.values()]
-    ys = [p[1] for p in pos.values()]
-    for ax, year in zip(axes, years):
-        Y = year_subgraph(G, year)
-        YC = collapse(Y)
-        _draw_nodes(ax, H, pos, {n: 18 for n in H}, nodes=[n for n in H if n not in Y], faded=True)
-        for u, v, d in YC.edges(data=True):
-            p, q = sorted((pos[u], pos[v]))
-            _draw_edge(ax, p, q, rad=_edge_rad(p, q),
-                       lw=0.8 + 0.8 * (d["weight"] - 1), color="#444444", alpha=0.8)
-        _draw_nodes(ax, H, pos, {n: 60 for n in H}, nodes=list(Y.nodes))
-        for n in sorted(Y.nodes):
-            ax.annotate(short_label(H, n).replace("\n", " "), pos[n], xytext=(0, -6),
-                        textcoords="offset points", ha="center", va="top", fontsize=7, zorder=6,
-                        bbox=dict(boxstyle="round,pad=0.08", fc="white", ec="none", alpha=0.8))
-        ax.set_title(f"{year}: {Y.number_of_edges()} dated tie{'s' * (Y.number_of_edges() != 1)}",
-                     fontsize=11, loc="left")
-        ax.set_xlim(min(xs) - 1.6, max(xs) + 1.6)
-        ax.set_ylim(min(ys) - 0.9, max(ys) + 0.6)
-        ax.axis("off")
-    for ax in axes[len(years):]:
-        ax.axis("off")
-    if len(axes) > len(years):
-        _legend(axes[-1], H, loc="center", ncol=1, bbox=(0.5, 0.5), fontsize=9)
+    ties = sorted(((decimal_year(d["date_start"]), decimal_year(d.get("date_end") or d["date_start"], end=True),
+                    k, u, v, d) for u, v, k, d in G.edges(keys=True, data=True) if d.get("date_start")),
+                  key=lambda t: (t[0], t[1], t[2]))
+    fig, ax = plt.subplots(figsize=(10, 1.6 + 0.34 * len(ties)))
+    for row, (start, end, key, u, v, d) in enumerate(ties):
+        basis = date_basis(d, quotes)
+        ax.barh(row, end - start, left=start, height=0.6, color=DATE_BASIS[basis][1], edgecolor="white")
+        name = f"{short_label(H, u)} → {short_label(H, v)}".replace("\n", " ")
+        ax.text(window[0] - 0.1, row, f"{name} · {d['relation']} ({key})", ha="right", va="center", fontsize=8.5)
+    ax.set_xlim(window[0], window[1] + 1)
+    ax.set_xticks([y + 0.5 for y in range(window[0], window[1] + 1)],
+                  [str(y) for y in range(window[0], window[1] + 1)])
+    ax.set_xticks(range(window[0], window[1] + 2), minor=True)
+    ax.tick_params(axis="x", which="major", length=0)
+    ax.grid(axis="x", which="minor", color="#dddddd")
+    ax.set_axisbelow(True)
+    ax.set_ylim(len(ties) - 0.4, -0.6)
+    ax.set_yticks([])
+    ax.spines[["top", "right", "left"]].set_visible(False)
+    # Inside the axes, bottom left: the years before the KSP consultation hold few ties.
+    ax.legend(handles=[Patch(color=c, label=label) for label, c in DATE_BASIS.values()],
+              loc="lower left", frameon=True, framealpha=1.0, edgecolor="#dddddd", fontsize=8.5)
+    total = G.number_of_edges()
+    ax.set_title(title or f"The {len(ties)} dated ties of the {total} case ties "
+                          f"(the other {total - len(ties)} carry no date in the papers)",
+                 fontsize=11, loc="left")
     return fig

@@ -365,6 +365,24 @@ def draw_timeline(table: pd.DataFrame, window: tuple[int, int] = (2013, 2019), f
     return fig
 
 
+def draw_crosstabs(outputs: pd.DataFrame, columns: tuple[str, ...] = ("diffusion", "transfer")):
+    """One heat map per coded variable: policy outputs by Smart LBEG dimension (rows) and the
+    variable's codes (columns), the count in every cell."""
+    import matplotlib.pyplot as plt
+
+    titles = {"diffusion": "diffusion type", "transfer": "transfer mechanism"}
+    fig, axes = plt.subplots(1, len(columns), figsize=(6 * len(columns), 4.6), layout="constrained")
+    for ax, column in zip(list(axes), columns):
+        table = crosstab(outputs, "dimension", column, margins=False)
+        ax.imshow(table.values, cmap="Oranges", vmin=0, vmax=max(6, table.values.max()))
+        ax.set_xticks(range(table.shape[1]), table.columns, rotation=20, ha="right")
+        ax.set_yticks(range(table.shape[0]), [DIMENSION_LABELS[d][0] for d in table.index])
+        for (i, j), v in pd.DataFrame(table.values).stack().items():
+            ax.text(j, i, str(v), ha="center", va="center", fontsize=11, color="black" if v < 4 else "white")
+        ax.set_title(f"Outputs by dimension and {titles.get(column, column)}", loc="left", fontsize=11)
+    return fig
+
+
 def _short(text: str, n: int) -> str:
     text = _text(text)
     return text if len(text) <= n else text[: n - 1].rstrip() + "…"

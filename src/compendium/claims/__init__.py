@@ -31,20 +31,24 @@ papermill once per variant.
 
 The package, by what each module holds: :mod:`~compendium.claims.model` (verdicts, variants, results),
 :mod:`~compendium.claims.evidence` (loading the tables, applying a variant, helpers the checks share),
-:mod:`~compendium.claims.checks` (one function per claim) and :mod:`~compendium.claims.ledger`
-(evaluation, robustness, printing). Everything a user needs is importable from ``compendium.claims``.
+:mod:`~compendium.claims.checks` (one function per claim), :mod:`~compendium.claims.ledger`
+(evaluation, robustness, printing) and :mod:`~compendium.claims.report` (the chart and the evidence
+as Markdown). Everything a user needs is importable from ``compendium.claims``.
 """
 
 from compendium.claims.checks import FUNCTIONS
 from compendium.claims.evidence import apply_variant, indonesian_number, load_tables
 from compendium.claims.ledger import (claim_page, evaluate, format_ledger, markdown, robustness,
                                       run_variants)
+from compendium.claims.report import (contested_evidence_markdown, verdict_counts,
+                                      verdicts_by_paper_figure)
 from compendium.claims.model import (CODERS, CONTRADICTED, MEASURES, MIN_CODED, NOT_TESTABLE, PARTLY,
                                      REFERENCE, SUPPORTED, UNCLEAR, VERDICTS, Result, Variant, variants)
 
 __all__ = [
     "CODERS", "CONTRADICTED", "FUNCTIONS", "MEASURES", "MIN_CODED", "NOT_TESTABLE", "PARTLY", "REFERENCE",
-    "SUPPORTED", "UNCLEAR", "VERDICTS", "Result", "Variant", "apply_variant", "claim_page", "evaluate",
+    "SUPPORTED", "UNCLEAR", "VERDICTS", "Result", "Variant", "apply_variant", "claim_page",
+    "contested_evidence_markdown", "evaluate", "verdict_counts", "verdicts_by_paper_figure",
     "format_ledger", "indonesian_number", "load_tables", "markdown",
     "robustness", "run_variants", "variants",
 ]

@@ -1,4 +1,4 @@
-"""Grading student coursework against the reference coding (issue #7).
+"""Grading student coursework against the reference coding.
 
 * :mod:`~compendium.grading.assignments` -- assignments as data (``data/assignments/*.yaml``), key, codes;
 * :mod:`~compendium.grading.agreement` -- percent agreement, Cohen's κ, Krippendorff's α (nominal);

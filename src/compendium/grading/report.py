@@ -278,6 +278,7 @@ def class_figure(run: GradingRun):
     ax.hist(scores, bins=np.linspace(0, a.max_score, 11), color="#4c72b0", edgecolor="white")
     ax.set(title=f"Scores of {len(ok)} graded submissions", xlabel=f"total (max {a.max_score:g})",
            ylabel="students")
+    ax.yaxis.get_major_locator().set_params(integer=True)  # students are counted: no tick at 0.25
     ax = axes[0][1]
     hard = item_difficulty(run).head(10).iloc[::-1]
     ax.barh([f"{i} · {v}" for i, v in zip(hard["item_id"], hard["variable"])], hard["agreement_pct"],
@@ -301,7 +302,7 @@ def class_figure(run: GradingRun):
         ax.set(title=f"{v}: reference (rows) × students (columns)")
     for ax in axes[1][nv:]:
         ax.axis("off")
-    fig.suptitle(f"{a.title} -- class report", fontsize=11)
+    fig.suptitle(f"{a.title} — class report", fontsize=11)
     fig.tight_layout()
     return fig
 
