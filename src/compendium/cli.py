@@ -122,6 +122,21 @@ def _artefacts(args) -> int:
     return 0
 
 
+def _readme(args) -> int:
+    from compendium import readme
+
+    if args.check:
+        stale = readme.stale_blocks()
+        if stale:
+            print("README.md is out of date with the data (" + ", ".join(stale) + "); run `compendium readme`",
+                  file=sys.stderr)
+            return 1
+        print("ok: README.md's generated sections are current")
+        return 0
+    print("README.md: generated sections " + ("updated" if readme.update() else "already current"))
+    return 0
+
+
 def _claims(args) -> int:
     from compendium import claims
 
@@ -157,6 +172,9 @@ EXAMPLES = {
     "grade": """examples:
   compendium grade policy-outputs data/examples/policy-outputs --out build/grading
   compendium grade policy-outputs submissions/ --out grades/ --only s04    regrade one student""",
+    "readme": """examples:
+  compendium readme                rewrite the results at a glance and the list of tables and figures
+  compendium readme --check        exit 1 if either is out of date""",
     "artefacts": """examples:
   compendium artefacts                     print the list of tables and figures as Markdown
   compendium artefacts --update-readme     write it into README.md""",
@@ -258,6 +276,13 @@ def parser() -> argparse.ArgumentParser:
     art.add_argument("--update-readme", action="store_true",
                      help="write it into README.md between the artefacts markers instead")
     art.set_defaults(func=_artefacts)
+
+    rd = command("readme", "regenerate README.md's results at a glance and list of tables and figures",
+                 "Rewrite the two generated sections of README.md from the data: the results at a glance "
+                 "(compendium.results: counts, the ranking check, verdicts, reliability, the grading "
+                 "baseline) and the list of tables and figures (outputs.yml). Nothing else is touched.")
+    rd.add_argument("--check", action="store_true", help="only check that both are current (exit 1 if not)")
+    rd.set_defaults(func=_readme)
     return p
 
 

@@ -85,24 +85,19 @@ def render_markdown(registry: dict[str, dict] | None = None) -> str:
 
 
 def readme_block(path: Path | str) -> str:
-    """The text between the markers of the README (raises if the markers are missing)."""
-    text = Path(path).read_text(encoding="utf-8")
-    if START not in text or END not in text or text.index(START) > text.index(END):
-        raise RegistryError(f"{path}: no '{START}' … '{END}' block")
-    return text[text.index(START) + len(START): text.index(END)].strip("\n")
+    """The README's list of tables and figures (raises if the markers are missing)."""
+    from compendium import readme
+
+    try:
+        return readme.block(path, (START, END))
+    except ValueError as err:
+        raise RegistryError(str(err)) from None
 
 
 def update_readme(path: Path | str | None = None, registry: dict[str, dict] | None = None) -> bool:
     """Replace the README's artefact block with :func:`render_markdown`; True if the file changed."""
-    from compendium.artefacts import atomic_write
+    from compendium import readme
 
     path = Path(path) if path else project_root() / "README.md"
     readme_block(path)  # checks the markers
-    text = path.read_text(encoding="utf-8")
-    head, rest = text.split(START, 1)
-    _, tail = rest.split(END, 1)
-    new = f"{head}{START}\n{render_markdown(registry)}\n{END}{tail}"
-    if new == text:
-        return False
-    atomic_write(path, new.encode("utf-8"))
-    return True
+    return readme.replace_block(path, (START, END), render_markdown(registry))
