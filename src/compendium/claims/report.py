@@ -11,6 +11,7 @@ from compendium.claims.model import SUPPORTED, VERDICTS
 #: One colour per verdict (diverging, colour-blind safe; grey for "not testable").
 VERDICT_COLOURS = {"supported": "#1b7837", "partly supported": "#a6dba0",
                    "contradicted": "#c51b7d", "not testable from the text": "#bababa"}
+DARK = {"supported", "contradicted"}  # counts on these bars are written in white
 PAPER_ROWS = {"A": "paper A", "B": "paper B", "AB": "both (AB)"}
 
 
@@ -35,7 +36,8 @@ def verdicts_by_paper_figure(ledger: pd.DataFrame, title: str):
                 label=verdict, edgecolor="white")
         for i, (n, start) in enumerate(zip(counts[verdict], left)):
             if n:
-                ax.text(start + n / 2, i, str(n), ha="center", va="center", fontsize=9)
+                ax.text(start + n / 2, i, str(n), ha="center", va="center", fontsize=9,
+                        color="white" if verdict in DARK else "black")
         left = left + counts[verdict]
     ax.invert_yaxis()
     ax.set_xlabel("claims")
