@@ -120,8 +120,9 @@ def test_every_bad_submission_is_invalid_with_a_helpful_comment_and_the_batch_go
 def test_both_csv_and_notebook_from_one_student_is_invalid(po, tmp_path):
     (tmp_path / "s.csv").write_bytes(template_csv(po, fill_key=True).encode())
     (tmp_path / "s.ipynb").write_text("{}")
-    [r] = grade(po, tmp_path, progress=False).results
-    assert r.status == "invalid" and "ONE file" in r.comments
+    rows = grade(po, tmp_path, progress=False).results  # one row per file, each saying why
+    assert [(r.student_id, r.kind, r.status) for r in rows] == [("s", "csv", "invalid"), ("s", "ipynb", "invalid")]
+    assert all("ONE file" in r.comments and "s.csv, s.ipynb" in r.comments for r in rows)
 
 
 def test_cache_makes_regrading_instant_and_only_regrades_one(po, tmp_path):
