@@ -214,17 +214,23 @@ def bwrap_command(f: _Folders, uid: int, limits: Limits, command: list[str]) -> 
             "--ro-bind", _library_dir(), f"{INSIDE}/lib/compendium",
             "--ro-bind", str(f.data), f"{INSIDE}/data", "--bind", str(f.work), f"{INSIDE}/notebooks"]
     made.update({INSIDE, f"{INSIDE}/lib"})
-    cmd += parents(str(f.kernel)) + ["--bind", str(f.kernel), str(f.kernel), "--chdir", f"{INSIDE}/notebooks"]
+    cmd += ["--bind", str(f.kernel), f"{INSIDE}/kernel", "--chdir", f"{INSIDE}/notebooks"]
     for key, value in _environment().items():
         cmd += ["--setenv", key, value]
     if os.geteuid() == 0:
         # privileged bwrap: keep only what setpriv needs to become the sandbox's uid (and what lets bwrap
         # enter the uid's 0700 working folder), then setpriv drops them all
         cmd += ["--cap-drop", "ALL", "--cap-add", "CAP_SETUID", "--cap-add", "CAP_SETGID",
-                "--cap-add", "CAP_SETPCAP", "--cap-add", "CAP_DAC_READ_SEARCH", "--", *_drop_to(uid)]
+                "--cap-add", "CAP_SETPCAP", "--cap-add", "CAP_DAC_READ_SEARCH"]
+        tail = ["--", *_drop_to(uid)]
     else:
-        cmd += ["--unshare-user", "--uid", str(NOBODY), "--gid", str(NOBODY), "--cap-drop", "ALL", "--"]
-    return cmd + command
+        cmd += ["--unshare-user", "--uid", str(NOBODY), "--gid", str(NOBODY), "--cap-drop", "ALL"]
+        tail = ["--"]
+    # The options go through a file (bwrap --args): the sandbox's first process is visible inside it,
+    # and its command line must not show the host's paths.
+    args = f.root / "bwrap.args"
+    args.write_bytes(b"".join(a.encode() + b"\0" for a in cmd[1:]))
+    return ["sh", "-c", 'exec bwrap --args 3 "$@" 3<"$0"', str(args), *tail, *command]
 
 
 def unshare_command(f: _Folders, uid: int, limits: Limits, command: list[str]) -> list[str]:
@@ -406,7 +412,8 @@ def run_notebook(notebook: Path | str, data_src: Path | str, limits: Limits = Li
         read_fd, write_fd = os.pipe()
         spec = {"notebook": str(work / "submission.ipynb"), "fd": write_fd, "cell_timeout": limits.cell_timeout,
                 "startup_timeout": limits.startup_timeout, "prefix": prefix, "kernel_dir": str(kernel),
-                "owner": uid, "cwd": str(work)}
+                "owner": uid, "cwd": str(work),
+                "kernel_inside": f"{INSIDE}/kernel" if mode == "bwrap" else str(kernel)}
         cmd = [sys.executable, "-m", "compendium.grading.sandbox", json.dumps(spec)]
         try:
             proc = subprocess.Popen(cmd, cwd=tmp, env=env, pass_fds=(write_fd,), start_new_session=True,
@@ -457,9 +464,10 @@ def one_line(text: str, limit: int = 200) -> str:
 
 
 # ------------------------------------------------------------------------------------------ the child
-def sandboxed_kernel_manager_class(kernel_dir: str, prefix: list[str], owner: int | None):
+def sandboxed_kernel_manager_class(kernel_dir: str, prefix: list[str], owner: int | None, inside: str):
     """A kernel manager whose kernel starts inside the sandbox: its command is prefixed with the
-    sandbox's, and its connection file sits in the shared socket folder, readable by the sandbox's uid."""
+    sandbox's, and it reads a copy of the connection file in the shared socket folder (seen inside as
+    ``inside``), readable by the sandbox's uid."""
     from traitlets import default
 
     from compendium.kernels import ipc_kernel_manager_class
@@ -471,11 +479,19 @@ def sandboxed_kernel_manager_class(kernel_dir: str, prefix: list[str], owner: in
 
         def write_connection_file(self, **kwargs):
             super().write_connection_file(**kwargs)
+            # the kernel's copy names the socket folder as the sandbox sees it
+            with open(self.connection_file, encoding="utf-8") as fh:
+                info = json.load(fh)
+            info["ip"] = info["ip"].replace(kernel_dir, inside, 1)
+            path = Path(kernel_dir) / "inside.json"
+            path.write_text(json.dumps(info), encoding="utf-8")
             if owner is not None:
-                os.chown(self.connection_file, owner, owner)
+                os.chown(path, owner, owner)
 
         def format_kernel_cmd(self, extra_arguments=None):
-            return [*prefix, *super().format_kernel_cmd(extra_arguments)]
+            cmd = super().format_kernel_cmd(extra_arguments)
+            real = os.path.realpath(self.connection_file)
+            return [*prefix, *(f"{inside}/inside.json" if c == real else c for c in cmd)]
 
     return SandboxedKernelManager
 
@@ -534,8 +550,8 @@ def _child(spec: dict) -> int:
     from compendium.kernels import KERNEL_SHUTDOWN
 
     client = NotebookClient(nb, timeout=cell_timeout, startup_timeout=int(spec["startup_timeout"]),
-                            kernel_manager_class=sandboxed_kernel_manager_class(spec["kernel_dir"], spec["prefix"],
-                                                                                spec["owner"]),
+                            kernel_manager_class=sandboxed_kernel_manager_class(
+                                spec["kernel_dir"], spec["prefix"], spec["owner"], spec["kernel_inside"]),
                             kernel_name="python3", allow_errors=False, record_timing=False,
                             resources={"metadata": {"path": spec["cwd"]}}, on_cell_start=on_start,
                             shutdown_kernel=KERNEL_SHUTDOWN)
