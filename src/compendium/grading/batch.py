@@ -242,7 +242,7 @@ def discover(folder: Path | str, kinds: tuple[str, ...] = KINDS) -> list[Entry]:
         entries.append(e)
     by_student: dict[str, list[Entry]] = {}
     for e in entries:
-        if e.kind != "other":
+        if not e.problem:  # only files that could be graded compete for a student id
             by_student.setdefault(e.student_id.casefold(), []).append(e)
     out = []
     for e in entries:

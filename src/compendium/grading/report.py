@@ -461,8 +461,9 @@ def write_reports(run: GradingRun, out_dir: Path | str, runtime: bool = True, ar
         return atomic_write(path, (text if text.endswith("\n") else text + "\n").encode("utf-8"))
 
     book = gradebook(run, runtime)
-    for column in book.columns[book.dtypes == object]:
-        book[column] = book[column].map(csv_safe)
+    for column in book.columns:
+        if not (book[column].dtype.kind in "biuf"):
+            book[column] = book[column].map(csv_safe)
     written = {"gradebook": put(out / "gradebook.csv", book.to_csv(index=False, lineterminator="\n"))}
     a = run.assignment
     for r, name in zip(run.results, feedback_names(run)):
