@@ -56,7 +56,7 @@ def md_safe(text) -> str:
     escaped (no markup reaches a reader), and the Markdown characters that change layout (table bars,
     code, emphasis, links) backslash-escaped."""
     s = "".join(ch if ch.isprintable() else " " for ch in " ".join(str(text).split()))
-    s = html.escape(s, quote=True)
+    s = html.escape(s, quote=False)
     for ch in _MD_SPECIAL:
         s = s.replace(ch, "\\" + ch)
     return s
