@@ -102,7 +102,7 @@ def grade_bytes(a: Assignment, student: str, kind: str, data: bytes) -> Result:
 
 
 def _grade_one(a: Assignment, entry: "Entry", data: bytes, limits: Limits, public_data: Path | None = None,
-               unsafe: bool = False) -> Result:
+               unsafe: bool = False, hide: tuple[str, ...] = ()) -> Result:
     """Grade one submission; ``data`` is the file's content, already read for the cache key."""
     started = time.perf_counter()
     student, kind = entry.student_id, entry.kind
@@ -116,7 +116,8 @@ def _grade_one(a: Assignment, entry: "Entry", data: bytes, limits: Limits, publi
             with tempfile.TemporaryDirectory(prefix="grade-in-") as tmp:
                 copy = Path(tmp) / "submission.ipynb"  # the bytes read for the cache key, nothing else
                 copy.write_bytes(data)
-                run = run_notebook(copy, a.data_dir, limits, a.withheld(), public_data=public_data, unsafe=unsafe)
+                run = run_notebook(copy, a.data_dir, limits, a.withheld(), public_data=public_data, unsafe=unsafe,
+                                   hide=hide)
             if run.status != "ok":
                 result = Result(student, kind, run.status, run.message)
             else:
@@ -326,7 +327,9 @@ def grade(a: Assignment, submissions: Path | str, cache_dir: Path | str | None =
         futures = {}
         if notebooks:
             pool = ThreadPoolExecutor(max_workers=workers or os.cpu_count() or 1)
-            futures = {pool.submit(_grade_one, a, e, data, limits, public, unsafe): k for e, k, data in notebooks}
+            hide = (str(folder), str(cache.parent) if cache else "", str(a.data_dir))
+            futures = {pool.submit(_grade_one, a, e, data, limits, public, unsafe, hide): k
+                       for e, k, data in notebooks}
         for e, k, data in csvs:
             r = _grade_one(a, e, data, limits)
             save(r, k)

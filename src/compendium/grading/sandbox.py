@@ -59,8 +59,9 @@ from pathlib import Path
 
 SUBMISSION = "submission.csv"
 MAX_SUBMISSION_BYTES = 2_000_000
-#: where things are inside the sandbox
+#: where things are inside the sandbox (bwrap; the unshare fallback uses a folder of its private /tmp)
 INSIDE = "/grade"
+INSIDE_UNSHARE = "/tmp/grade"
 #: the sandboxes' user ids, one per sandbox (run as root): far above any account's uid
 UID_BASE = 1_000_000
 NOBODY = 65534
@@ -159,14 +160,14 @@ def _library_dir() -> str:
     return str(Path(__file__).resolve().parents[1])
 
 
-def _environment(uid_home: str = "/tmp") -> dict[str, str]:
+def _environment(uid_home: str = "/tmp", inside: str = INSIDE) -> dict[str, str]:
     venv_bin = os.path.dirname(sys.executable)
     return {
         "PATH": f"{venv_bin}:/usr/bin:/bin", "HOME": uid_home, "TMPDIR": "/tmp",
         "IPYTHONDIR": f"{uid_home}/.ipython", "MPLCONFIGDIR": f"{uid_home}/.mpl",
         "JUPYTER_RUNTIME_DIR": f"{uid_home}/.jupyter/runtime", "JUPYTER_DATA_DIR": f"{uid_home}/.jupyter/data",
-        "JUPYTER_CONFIG_DIR": f"{uid_home}/.jupyter/config", "PYTHONPATH": f"{INSIDE}/lib",
-        "COMPENDIUM_ROOT": INSIDE, "MPLBACKEND": "Agg", "PYTHONDONTWRITEBYTECODE": "1",
+        "JUPYTER_CONFIG_DIR": f"{uid_home}/.jupyter/config", "PYTHONPATH": f"{inside}/lib",
+        "COMPENDIUM_ROOT": inside, "MPLBACKEND": "Agg", "PYTHONDONTWRITEBYTECODE": "1",
         "OPENBLAS_NUM_THREADS": "1", "OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1", "MALLOC_ARENA_MAX": "2",
         "LANG": "C.UTF-8",
     }
@@ -233,46 +234,40 @@ def bwrap_command(f: _Folders, uid: int, limits: Limits, command: list[str]) -> 
     return ["sh", "-c", 'exec bwrap --args 3 "$@" 3<"$0"', str(args), *tail, *command]
 
 
-def unshare_command(f: _Folders, uid: int, limits: Limits, command: list[str]) -> list[str]:
+def unshare_command(f: _Folders, uid: int, limits: Limits, command: list[str],
+                    hide: tuple[str, ...] = ()) -> list[str]:
     """The fallback without bubblewrap (root only): util-linux ``unshare`` for new PID, network, IPC, UTS
-    and mount namespaces; inside, a short shell script mounts a private ``/tmp``, ``/var/tmp`` and
-    ``/dev/shm``, hides the folders that hold the checkout, the key, the submissions and the outputs
-    under empty tmpfs, puts the student's folders back at the paths the sandbox uses, and becomes the
-    sandbox's uid. Weaker than bwrap: everything else on the machine stays visible (read-only to the
-    uid's permissions)."""
+    and mount namespaces. Inside, a short shell script stashes the folders the sandbox needs, hides under
+    empty tmpfs the checkout, ``/root``, ``/home``, ``/run``, ``/tmp``, ``/var/tmp``, ``/dev/shm`` and the
+    folders in ``hide`` (the submissions, the output and cache), puts the Python environment back
+    read-only, the public data (read-only), the library (read-only), the student's folder and the socket
+    folder under ``/tmp/grade``, and becomes the sandbox's uid. Weaker than bwrap: the rest of the
+    machine stays visible, read-only as far as file permissions allow the sandbox's uid."""
     import shlex
 
+    q = shlex.quote
     size = f"size={limits.file_mb}m"
     checkout = str(Path(_library_dir()).parents[1])
-    keep = ["/run/grade-keep"]
-    script = [
-        "set -e", "mount --make-rprivate /",
-        # stash what must survive before the folders that hold it are hidden
-        f"mkdir -p {keep[0]} && mount -t tmpfs -o size=1m tmpfs {keep[0]}",
-        f"mkdir {keep[0]}/data {keep[0]}/work {keep[0]}/kernel {keep[0]}/lib",
-        f"mount --bind {shlex.quote(str(f.data))} {keep[0]}/data",
-        f"mount --bind {shlex.quote(str(f.work))} {keep[0]}/work",
-        f"mount --bind {shlex.quote(str(f.kernel))} {keep[0]}/kernel",
-        f"mount --bind {shlex.quote(_library_dir())} {keep[0]}/lib",
-    ]
-    for d in _python_dirs():  # the venv may live inside the checkout: stash it too
-        script.append(f"mkdir -p {keep[0]}/py{shlex.quote(d)} && mount --bind {shlex.quote(d)} {keep[0]}/py{shlex.quote(d)}")
-    for hide in sorted({checkout, "/root", "/home", "/tmp", "/var/tmp", "/dev/shm", str(f.root)}):
-        script.append(f"if [ -d {shlex.quote(hide)} ]; then mount -t tmpfs -o {size},mode=1777 tmpfs {shlex.quote(hide)}; fi")
-    for d in _python_dirs():
-        script.append(f"mkdir -p {shlex.quote(d)} && mount --bind -o ro {keep[0]}/py{shlex.quote(d)} {shlex.quote(d)} "
-                      f"&& mount -o remount,bind,ro {shlex.quote(d)}")
-    script += [
-        f"mkdir -p {INSIDE}/data {INSIDE}/notebooks {INSIDE}/lib/compendium {shlex.quote(str(f.kernel))}"
-        if not INSIDE.startswith("/tmp") else "true",
-        f"mount --bind {keep[0]}/data {INSIDE}/data && mount -o remount,bind,ro {INSIDE}/data",
-        f"mount --bind {keep[0]}/lib {INSIDE}/lib/compendium && mount -o remount,bind,ro {INSIDE}/lib/compendium",
-        f"mount --bind {keep[0]}/work {INSIDE}/notebooks",
-        f"mount --bind {keep[0]}/kernel {shlex.quote(str(f.kernel))}",
-        f"umount -l {keep[0]}", f"cd {INSIDE}/notebooks",
-        'exec "$@"',
-    ]
-    env = ["env", "-i", *(f"{k}={v}" for k, v in _environment().items())]
+    keep, root = "/run/grade-keep", INSIDE_UNSHARE
+    script = ["set -e", "umask 022", "mount --make-rprivate /",
+              # /run is hidden anyway: its tmpfs holds the stash, so nothing is created on the host
+              f"mount -t tmpfs -o size=1m,mode=0700 tmpfs /run && mkdir {keep}"]
+    stash = {"data": str(f.data), "work": str(f.work), "kernel": str(f.kernel), "lib": _library_dir()}
+    stash.update({f"py{i}": d for i, d in enumerate(_python_dirs())})
+    for name, path in stash.items():
+        script.append(f"mkdir {keep}/{name} && mount --bind {q(path)} {keep}/{name}")
+    hidden = sorted({checkout, "/root", "/home", "/tmp", "/var/tmp", "/dev/shm", *hide} - {"/", ""})
+    for d in hidden:
+        script.append(f"if [ -d {q(d)} ]; then mount -t tmpfs -o {size},mode=1777 tmpfs {q(d)}; fi")
+    for i, d in enumerate(_python_dirs()):
+        script.append(f"mkdir -p {q(d)} && mount --bind {keep}/py{i} {q(d)} && mount -o remount,bind,ro {q(d)}")
+    script += [f"mkdir -p {root}/data {root}/notebooks {root}/lib/compendium {q(str(f.kernel))}",
+               f"mount --bind {keep}/data {root}/data && mount -o remount,bind,ro {root}/data",
+               f"mount --bind {keep}/lib {root}/lib/compendium && mount -o remount,bind,ro {root}/lib/compendium",
+               f"mount --bind {keep}/work {root}/notebooks",
+               f"mount --bind {keep}/kernel {q(str(f.kernel))}",
+               f'for d in {keep}/*; do umount -l "$d"; done', f"cd {root}/notebooks", 'exec "$@"']
+    env = ["env", "-i", *(f"{k}={v}" for k, v in _environment(inside=root).items())]
     return ["unshare", "--pid", "--fork", "--kill-child", "--mount-proc", "--net", "--ipc", "--uts", "--mount",
             "--", "sh", "-c", "\n".join(script), "sandbox", *env, *_drop_to(uid), *command]
 
@@ -378,13 +373,13 @@ def _preexec(limits: Limits):
 
 def run_notebook(notebook: Path | str, data_src: Path | str, limits: Limits = Limits(),
                  withhold: list[str] | None = None, public_data: Path | str | None = None,
-                 unsafe: bool = False) -> NotebookRun:
+                 unsafe: bool = False, hide: tuple[str, ...] = ()) -> NotebookRun:
     """Run one notebook in a fresh sandbox; return its status and the bytes of its submission.csv.
 
     ``public_data``: a folder prepared by :func:`prepare_public_data` and shared, read-only, by the
     sandboxes of one batch (else each run copies ``data_src`` minus ``withhold`` itself). ``unsafe``: run
     without isolation where none is available (the instructor's explicit choice); without it such a
-    run is refused."""
+    run is refused. ``hide``: further folders to mask (the unshare fallback; bwrap shows nothing else)."""
     started = time.perf_counter()
     mode = isolation()
     if mode == "none" and not unsafe:
@@ -407,8 +402,12 @@ def run_notebook(notebook: Path | str, data_src: Path | str, limits: Limits = Li
         # folder, so that no Jupyter or IPython setting of the instructor's account is read.
         env = {**_environment(str(tmp)), "COMPENDIUM_ROOT": str(tmp), "PYTHONPATH": "",
                "JUPYTER_RUNTIME_DIR": str(kernel)}
-        prefix = [] if mode == "none" else \
-            (bwrap_command if mode == "bwrap" else unshare_command)(folders, uid, limits, [])
+        if mode == "bwrap":
+            prefix = bwrap_command(folders, uid, limits, [])
+        elif mode == "unshare":
+            prefix = unshare_command(folders, uid, limits, [], tuple(str(Path(h).resolve()) for h in hide))
+        else:
+            prefix = []
         read_fd, write_fd = os.pipe()
         spec = {"notebook": str(work / "submission.ipynb"), "fd": write_fd, "cell_timeout": limits.cell_timeout,
                 "startup_timeout": limits.startup_timeout, "prefix": prefix, "kernel_dir": str(kernel),
