@@ -395,6 +395,13 @@ def test_directed_must_match_the_relation(copy, baseline, capsys, relation, dire
                     f"relation '{relation}'", f"expected '{'false' if directed == 'true' else 'true'}'")
 
 
+def test_an_undated_event_without_a_date_note(copy, baseline, capsys):
+    line = first_line(copy, EVENTS, lambda r: not r["date_start"] and not r["date_end"])
+    set_cell(copy, EVENTS, line, "date_note", "")
+    assert_reported(copy, baseline, capsys, f"{EVENTS} line {line}, column 'date_note': '' is empty although the "
+                    "event has no date")
+
+
 def test_ksp_phase_on_a_non_ksp_event(copy, baseline, capsys):
     line = first_line(copy, EVENTS, lambda r: r["process"] == "sister-city")
     set_cell(copy, EVENTS, line, "phase", "launching")

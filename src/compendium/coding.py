@@ -29,8 +29,10 @@ How the checks are split:
    data/datapackage.json`` checks the package as a whole, foreign keys included; a test runs it.)
 3. *Cross checks* (here): foreign keys -- including ids inside ``;``-lists, declared by the custom field
    property ``x-references`` -- real calendar dates, ``date_end`` not before ``date_start``, each quote
-   found verbatim in its paper on the stated page and section, and the paper texts' sha256 against the
-   package's ``hash``.
+   found verbatim in its paper on the stated page and section, the paper texts' sha256 against the
+   package's ``hash``, and the rules of ``docs/coding-scheme.md`` that a schema cannot state (one row
+   each in :func:`_check_rules` and :func:`_check_scheme_rules`). A malformed ``datapackage.json`` (not an
+   object, a resource without name or path, a field without name) is reported against the package itself.
 
 Files whose name starts with ``_`` (e.g. ``_staging_segments_outputs.csv``) are work in progress and
 ignored.
@@ -598,7 +600,7 @@ def _usable(tables: dict[str, _Table], name: str) -> _Table | None:
 def _check_scheme_rules(tables: dict[str, _Table], problems: list[str]) -> None:
     """More rules of docs/coding-scheme.md: text without control characters (they reach the GraphML/GEXF
     exports as invalid XML); no tie from an actor to itself; ``directed`` false exactly for symmetric
-    relations; a KSP phase only on a KSP event; one stage per position of a sequence, dated no later than
+    relations; an undated event says so in ``date_note``; a KSP phase only on a KSP event; one stage per position of a sequence, dated no later than
     the stage after it; one policy output per Tabel 2 number of a dimension; one principle per number of a
     framework and one condition per number; a claim of paper A (B) cites paper-A (B) segments."""
     for t in tables.values():
@@ -621,6 +623,9 @@ def _check_scheme_rules(tables: dict[str, _Table], problems: list[str]) -> None:
                                 f"'{'false' if symmetric else 'true'}' (symmetric: {', '.join(SYMMETRIC_RELATIONS)})")
     if events := _usable(tables, "events"):
         for line, rec in events.records():
+            if not rec["date_start"] and not rec["date_end"] and not rec["date_note"].strip():
+                problems.append(f"{events.path} line {line}, column 'date_note': '' is empty although the event has "
+                                "no date; expected a note saying what the text gives (e.g. 'no date printed')")
             if rec["phase"] and rec["process"] != "ksp":
                 problems.append(f"{events.path} line {line}, column 'phase': '{rec['phase']}' on a '{rec['process']}' "
                                 "event; expected an empty phase (phases are for KSP events, process 'ksp')")

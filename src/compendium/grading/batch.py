@@ -3,7 +3,8 @@
 :func:`grade` gives every entry of the folder exactly one result (:func:`discover`: links are never
 followed; folders, other files, files over the size limit and two files of one student are ``invalid``
 with a comment saying what to fix; file names need not be UTF-8), grades every submission (CSV in this
-process; notebooks in sandboxes on a pool of workers sized to the cores), caches each result under ``CACHE/<sha256>.json`` -- the hash covers the
+process; notebooks in sandboxes on a pool of workers sized to the cores), caches each result under
+``CACHE/<sha256>.json`` -- the hash covers the
 submission's bytes, the assignment (spec, key, codes), the notebook limits and the grader version, so an
 unchanged submission is never graded twice -- and returns a :class:`GradingRun`. A bad submission never
 stops the batch: it gets ``grading_status`` ``invalid`` (the file cannot be graded; the comment says what

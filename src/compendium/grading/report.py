@@ -6,7 +6,7 @@ Column names of the gradebook say exactly what each number is::
     <var>_agreement_pct           percent of items coded like the reference
     <var>_cohen_kappa             Cohen's κ vs the reference (sklearn.metrics.cohen_kappa_score, unweighted)
     <var>_kripp_alpha_nominal     Krippendorff's α vs the reference (krippendorff.alpha, level "nominal")
-    <var>_points, total, max_score, grading_status (ok|invalid|timeout|error), runtime_s, comments
+    <var>_points, total, max_score, grading_status (ok|invalid|timeout|error|refused), runtime_s, comments
 
 *Too alike to be chance* (:func:`similar_pairs`): take student A's wrong codes (the item-variable cells
 where A differs from the reference) and count how many of them student B gives too -- the same wrong
