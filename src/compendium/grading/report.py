@@ -53,8 +53,7 @@ def csv_safe(value):
 
 def md_safe(text) -> str:
     """Student-supplied text for a Markdown line or table cell: one line of printable characters, HTML
-    escaped (no markup reaches a reader), and the Markdown characters that change layout (table bars,
-    code, emphasis, links) backslash-escaped."""
+    escaped (no markup reaches a reader), and table bars and link brackets backslash-escaped."""
     s = "".join(ch if ch.isprintable() else " " for ch in " ".join(str(text).split()))
     s = html.escape(s, quote=False)
     for ch in _MD_SPECIAL:
@@ -62,7 +61,9 @@ def md_safe(text) -> str:
     return s
 
 
-_MD_SPECIAL = ("\\", "|", "`", "*", "_", "[", "]")
+#: backslash-escaped in student text: table bars and link brackets (emphasis and code spans cannot inject
+#: anything once the text is HTML-escaped, and the grader's own comments use `code`)
+_MD_SPECIAL = ("\\", "|", "[", "]")
 
 
 def md_id(student_id: str) -> str:
