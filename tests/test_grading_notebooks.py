@@ -282,3 +282,26 @@ def test_an_r_notebook_is_told_a_python_notebook_is_required(instructor, tmp_pat
     (subs / "rstudent.ipynb").write_text(json.dumps(nb))
     [r] = grade(a, subs, limits=LIMITS, progress=False).results
     assert r.status == "invalid" and "a Python notebook is required" in r.comments and "R" in r.comments
+
+
+def test_a_notebook_cannot_fill_the_disk(instructor, tmp_path):
+    import os
+
+    if os.geteuid() != 0:
+        pytest.skip("the working folder's tmpfs needs root")
+    a = load_assignment("actor-roles", instructor / "data")
+    subs = tmp_path / "subs"
+    subs.mkdir()
+    write_notebook(str(subs / "filler.ipynb"), [("code", ESCAPED +
+                   "written = 0\n"
+                   "try:\n"
+                   "    for i in range(8):\n"
+                   "        with open(f'fill-{i}', 'wb') as fh:\n"
+                   "            fh.write(b'x' * (8 << 20))\n"
+                   "        written += 8\n"
+                   "except OSError:\n"
+                   "    pass\n"
+                   "if written >= 64:\n"
+                   "    raise Escaped(f'wrote {written} MB')\n")])
+    [r] = grade(a, subs, limits=Limits(cell_timeout=10, notebook_timeout=30, work_mb=32), progress=False).results
+    assert r.status == "error" and NO_FILE in r.comments, r.comments

@@ -29,7 +29,9 @@ What the kernel gets (:func:`bwrap_command`):
 * resource limits set before it starts (``resource.setrlimit`` in the client, inherited):
   ``RLIMIT_AS`` (memory; a bomb gets MemoryError or a dead kernel → ``error``), ``RLIMIT_FSIZE`` (size of
   one file), ``RLIMIT_NPROC`` (processes of its uid, against fork bombs), ``RLIMIT_CORE`` 0; nbclient's
-  per-cell timeout and a per-notebook wall clock enforced by the grader (→ ``timeout``).
+  per-cell timeout and a per-notebook wall clock enforced by the grader (→ ``timeout``); its working
+  and socket folders on a tmpfs of ``work_mb`` (run as root), its ``/tmp``, ``/var/tmp`` and ``/dev/shm``
+  of ``file_mb`` each, so that it cannot fill the disk.
 
 Where ``bwrap`` is missing, util-linux ``unshare`` gives new PID, network, IPC and mount namespaces with a
 private ``/tmp``, ``/var/tmp``, ``/dev/shm`` and the sensitive folders masked (:func:`unshare_command`;
@@ -78,6 +80,8 @@ class Limits:
     file_mb: int = 64
     nproc: int = 256
     startup_timeout: float = 60.0
+    #: all the sandbox may write to its working and socket folders (a tmpfs, when run as root)
+    work_mb: int = 256
 
     def key(self) -> str:
         return json.dumps(self.__dict__, sort_keys=True)
@@ -356,6 +360,18 @@ def _read_submission(folder: Path) -> tuple[bytes | None, str]:
         os.close(fd)
 
 
+def _mount_tmpfs(folder: Path, size_mb: int) -> bool:
+    """Mount a tmpfs of ``size_mb`` on ``folder`` (root only); False if that is not possible here."""
+    opts = f"size={size_mb}m,mode=0755,nosuid,nodev"
+    return subprocess.run(["mount", "-t", "tmpfs", "-o", opts, "tmpfs", str(folder)], stdin=subprocess.DEVNULL,
+                          stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL).returncode == 0
+
+
+def _unmount(folder: Path) -> None:
+    if subprocess.run(["umount", str(folder)], stderr=subprocess.DEVNULL).returncode != 0:
+        subprocess.run(["umount", "-l", str(folder)], stderr=subprocess.DEVNULL)
+
+
 def _preexec(limits: Limits):
     def apply():
         import resource
@@ -386,8 +402,13 @@ def run_notebook(notebook: Path | str, data_src: Path | str, limits: Limits = Li
         return NotebookRun("refused", REFUSED, None, 0.0)
     tmp = Path(tempfile.mkdtemp(prefix="grade-nb-"))  # 0700: no other user reads a sandbox's files
     uid = _fresh_uid() if mode != "none" and os.geteuid() == 0 else None
+    box, mounted = tmp, False
     try:
-        work, kernel = tmp / "notebooks", tmp / "kernel"
+        if uid is not None:  # what the sandbox may write lives on a tmpfs of its own: it cannot fill the disk
+            box = tmp / "box"
+            box.mkdir(mode=0o755)
+            mounted = _mount_tmpfs(box, limits.work_mb)
+        work, kernel = box / "notebooks", box / "kernel"
         data = Path(public_data) if public_data and mode != "none" else None
         if data is None:
             data = prepare_public_data(data_src, tmp / "data", withhold or [])
@@ -451,6 +472,8 @@ def run_notebook(notebook: Path | str, data_src: Path | str, limits: Limits = Li
             return NotebookRun("error", problem, None, runtime)
         return NotebookRun("ok", "", data_bytes, runtime)
     finally:
+        if mounted:
+            _unmount(box)
         shutil.rmtree(tmp, ignore_errors=True)
 
 
