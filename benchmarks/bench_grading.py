@@ -90,6 +90,7 @@ def main() -> int:
         floors.append(empty_run(False))
         boxed.append(empty_run(True) if mode != "none" else float("nan"))
     floor, sandboxed = statistics.median(floors), statistics.median(boxed)
+    bare = sandbox_start(mode) if mode != "none" else float("nan")
     from concurrent.futures import ThreadPoolExecutor
 
     t0 = time.perf_counter()
@@ -122,7 +123,8 @@ def main() -> int:
           f"against the floor of {floor:.2f} s without isolation (medians of {REPEATS}: "
           f"{', '.join(f'{x:.2f}' for x in boxed)} vs {', '.join(f'{x:.2f}' for x in floors)}): ratio "
           f"{sandboxed / floor:.2f}, i.e. {sandboxed - floor:+.2f} s per notebook for the namespaces, the bind "
-          "mounts and the uid switch")
+          f"mounts and the uid switch; the sandbox alone (`{mode}` starting `/bin/true`, median of 10) takes "
+          f"{bare * 1000:.0f} ms = {bare / floor:.3f} × floor")
     print(f"- grading, notebooks: {args.notebooks} notebooks on {args.workers} worker(s), sandboxed, "
           f"{t_nb:.2f} s (median of {REPEATS}: {', '.join(f'{x:.2f}' for x in batches)}; {ok}/{args.notebooks} ok) "
           f"vs target 1.3 × N × floor ÷ workers = {target:.2f} s: {'met' if t_nb <= target else 'NOT met'} "
@@ -130,6 +132,25 @@ def main() -> int:
           f"{args.workers} empty notebooks at once took {t_par:.2f} s (parallel efficiency of this machine "
           f"{floor * args.workers / t_par / args.workers:.2f})")
     return 0
+
+
+def sandbox_start(mode: str) -> float:
+    """Seconds to set up and tear down one sandbox around `/bin/true` (median of 10)."""
+    import subprocess
+    import tempfile
+
+    from compendium.grading import sandbox
+
+    build = sandbox.bwrap_command if mode == "bwrap" else sandbox.unshare_command
+    times = []
+    for _ in range(10):
+        with tempfile.TemporaryDirectory(prefix="grade-bench-") as tmp:
+            f = sandbox._Folders(Path(tmp), Path(tmp), Path(tmp), Path(tmp))
+            cmd = build(f, sandbox._fresh_uid(), sandbox.Limits(), ["/bin/true"])
+            t0 = time.perf_counter()
+            subprocess.run(cmd, check=True)
+            times.append(time.perf_counter() - t0)
+    return statistics.median(times)
 
 
 if __name__ == "__main__":
