@@ -5,9 +5,10 @@
 1. CSV: N synthetic submissions of policy-outputs (seeded mistakes), graded cold (no cache) including the
    reports (gradebook, feedback, class report and figure), then again warm (all from the cache).
    Target: < 10 s cold on 2 cores.
-2. Notebooks: the empty-notebook floor (a sandboxed run of a notebook with no cells, the cost of a
-   process, a kernel and a data copy; median of 3) is measured in the same run, then N small notebook
-   submissions on `workers` workers (median of 3 batches). Target: wall time <= 1.3 × N × floor ÷ workers.
+2. Notebooks: the floor -- an empty notebook run with no isolation (a process, a kernel, a data copy) --
+   and the same empty notebook in the sandbox (bubblewrap), alternately, medians of 3, in the same run:
+   their ratio is what isolation costs per notebook. Then N small notebook submissions, sandboxed, on
+   `workers` workers (median of 3 batches). Target: wall time <= 1.3 × N × floor ÷ workers.
 Work files go to benchmarks/_work/ (git-ignored).
 """
 
@@ -38,7 +39,7 @@ def main() -> int:
 
     from compendium.grading import Limits, grade, load_assignment, write_reports
     from compendium.grading.assignments import template_csv
-    from compendium.grading.sandbox import run_notebook
+    from compendium.grading.sandbox import isolation, run_notebook
 
     work = ROOT / "benchmarks" / "_work" / "grading"
     shutil.rmtree(work, ignore_errors=True)
@@ -70,19 +71,32 @@ def main() -> int:
     (work / "nb").mkdir()
     empty = work / "empty.ipynb"
     write_notebook(str(empty), [])
-    # Medians of repeated runs: one kernel start on this 2-core machine varies by ±20 %, more than the
-    # margin the target leaves, so single runs would decide 'met' by chance.
-    floors = []
+    mode = isolation()
+
+    def empty_run(sandboxed: bool) -> float:
+        if not sandboxed:
+            os.environ["COMPENDIUM_SANDBOX"] = "none"
+        try:
+            t0 = time.perf_counter()
+            run_notebook(empty, a.data_dir, limits, a.withheld(), unsafe=True)
+            return time.perf_counter() - t0
+        finally:
+            os.environ.pop("COMPENDIUM_SANDBOX", None)
+
+    # Medians of repeated runs, alternating: one kernel start on this 2-core machine varies by ±20 %.
+    # The floor is the same run without any isolation (a process, a kernel, a data copy).
+    floors, boxed = [], []
     for _ in range(REPEATS):
-        t0 = time.perf_counter()
-        run_notebook(empty, a.data_dir, limits, a.withheld())
-        floors.append(time.perf_counter() - t0)
-    floor = statistics.median(floors)
+        floors.append(empty_run(False))
+        boxed.append(empty_run(True) if mode != "none" else float("nan"))
+    floor, sandboxed = statistics.median(floors), statistics.median(boxed)
+    bare = sandbox_start(mode) if mode != "none" else float("nan")
     from concurrent.futures import ThreadPoolExecutor
 
     t0 = time.perf_counter()
     with ThreadPoolExecutor(args.workers) as pool:
-        list(pool.map(lambda _: run_notebook(empty, a.data_dir, limits, a.withheld()), range(args.workers)))
+        list(pool.map(lambda _: run_notebook(empty, a.data_dir, limits, a.withheld(), unsafe=True),
+                      range(args.workers)))
     t_par = time.perf_counter() - t0  # `workers` empty notebooks at once: what the machine gives in parallel
     body = "\n".join(key)
     for s in range(args.notebooks):
@@ -92,7 +106,7 @@ def main() -> int:
     for i in range(REPEATS):  # a fresh cache each time, so every run executes every notebook
         t0 = time.perf_counter()
         nbrun = grade(a, work / "nb", cache_dir=work / f"nb-out-{i}" / ".cache", workers=args.workers,
-                      limits=limits, progress=False)
+                      limits=limits, progress=False, unsafe=True)
         batches.append(time.perf_counter() - t0)
     t_nb = statistics.median(batches)
     ok = sum(r.status == "ok" for r in nbrun.results)
@@ -105,15 +119,38 @@ def main() -> int:
           f"+ grading {t_grade:.2f} s + gradebook, {args.csv} feedback files (.md+.html), class report and "
           f"figure {t_cold - t_grade:.2f} s; again with the cache {t_warm_grade:.2f} s -- target < 10 s: "
           f"{'met' if total < 10 else 'NOT met'}")
-    print(f"- grading, notebooks: empty-notebook floor {floor:.2f} s (median of {REPEATS}: "
-          f"{', '.join(f'{x:.2f}' for x in floors)}; sandbox: data copy, process, kernel); "
-          f"{args.notebooks} notebooks on {args.workers} worker(s) {t_nb:.2f} s (median of {REPEATS}: "
-          f"{', '.join(f'{x:.2f}' for x in batches)}; {ok}/{args.notebooks} ok) vs "
-          f"target 1.3 × N × floor ÷ workers = {target:.2f} s: {'met' if t_nb <= target else 'NOT met'} "
-          f"(ratio {t_nb / (args.notebooks * floor / args.workers):.2f}); for scale, {args.workers} empty "
-          f"notebooks at once took {t_par:.2f} s (parallel efficiency of this machine "
+    print(f"- grading, notebook isolation ({mode}): an empty notebook takes {sandboxed:.2f} s in the sandbox "
+          f"against the floor of {floor:.2f} s without isolation (medians of {REPEATS}: "
+          f"{', '.join(f'{x:.2f}' for x in boxed)} vs {', '.join(f'{x:.2f}' for x in floors)}): ratio "
+          f"{sandboxed / floor:.2f}, i.e. {sandboxed - floor:+.2f} s per notebook for the namespaces, the bind "
+          f"mounts and the uid switch; the sandbox alone (`{mode}` starting `/bin/true`, median of 10) takes "
+          f"{bare * 1000:.0f} ms = {bare / floor:.3f} × floor")
+    print(f"- grading, notebooks: {args.notebooks} notebooks on {args.workers} worker(s), sandboxed, "
+          f"{t_nb:.2f} s (median of {REPEATS}: {', '.join(f'{x:.2f}' for x in batches)}; {ok}/{args.notebooks} ok) "
+          f"vs target 1.3 × N × floor ÷ workers = {target:.2f} s: {'met' if t_nb <= target else 'NOT met'} "
+          f"(ratio {t_nb / (args.notebooks * floor / args.workers):.2f} × the unisolated floor); for scale, "
+          f"{args.workers} empty notebooks at once took {t_par:.2f} s (parallel efficiency of this machine "
           f"{floor * args.workers / t_par / args.workers:.2f})")
     return 0
+
+
+def sandbox_start(mode: str) -> float:
+    """Seconds to set up and tear down one sandbox around `/bin/true` (median of 10)."""
+    import subprocess
+    import tempfile
+
+    from compendium.grading import sandbox
+
+    build = sandbox.bwrap_command if mode == "bwrap" else sandbox.unshare_command
+    times = []
+    for _ in range(10):
+        with tempfile.TemporaryDirectory(prefix="grade-bench-") as tmp:
+            f = sandbox._Folders(Path(tmp), Path(tmp), Path(tmp), Path(tmp))
+            cmd = build(f, sandbox._fresh_uid(), sandbox.Limits(), ["/bin/true"])
+            t0 = time.perf_counter()
+            subprocess.run(cmd, check=True)
+            times.append(time.perf_counter() - t0)
+    return statistics.median(times)
 
 
 if __name__ == "__main__":

@@ -368,3 +368,104 @@ def test_load_raises_coding_error_with_problems(copy):
     with pytest.raises(CodingError) as info:
         load(copy)
     assert any("'ministery' is not an allowed value" in p for p in info.value.problems)
+
+
+# ------------------------------------------------------------- rules of docs/coding-scheme.md (issue 13)
+CLAIMS, PRINCIPLES = "claims.csv", "raw/coded/principles.csv"
+
+
+def test_a_tie_from_an_actor_to_itself(copy, baseline, capsys):
+    source = read_rows(copy / TIES)[1][1]
+    set_cell(copy, TIES, 2, "target", source)
+    assert_reported(copy, baseline, capsys, f"{TIES} line 2, column 'target': '{source}' is also the source",
+                    "expected a tie between two different actors")
+
+
+def test_control_characters_in_text(copy, baseline, capsys):
+    set_cell(copy, ACTORS, 2, "name", "Kota\x00Bandung")
+    assert_reported(copy, baseline, capsys, f"{ACTORS} line 2, column 'name'", "control character U+0000",
+                    "expected printable text")
+
+
+@pytest.mark.parametrize("relation, directed", [("partnership", "true"), ("advocacy", "false")])
+def test_directed_must_match_the_relation(copy, baseline, capsys, relation, directed):
+    line = first_line(copy, TIES, lambda r: r["relation"] == relation)
+    set_cell(copy, TIES, line, "directed", directed)
+    assert_reported(copy, baseline, capsys, f"{TIES} line {line}, column 'directed': '{directed}'",
+                    f"relation '{relation}'", f"expected '{'false' if directed == 'true' else 'true'}'")
+
+
+def test_an_undated_event_without_a_date_note(copy, baseline, capsys):
+    line = first_line(copy, EVENTS, lambda r: not r["date_start"] and not r["date_end"])
+    set_cell(copy, EVENTS, line, "date_note", "")
+    assert_reported(copy, baseline, capsys, f"{EVENTS} line {line}, column 'date_note': '' is empty although the "
+                    "event has no date")
+
+
+def test_ksp_phase_on_a_non_ksp_event(copy, baseline, capsys):
+    line = first_line(copy, EVENTS, lambda r: r["process"] == "sister-city")
+    set_cell(copy, EVENTS, line, "phase", "launching")
+    assert_reported(copy, baseline, capsys, f"{EVENTS} line {line}, column 'phase': 'launching' on a 'sister-city' "
+                    "event", "expected an empty phase")
+
+
+def test_two_stages_at_one_position(copy, baseline, capsys):
+    rows = read_rows(copy / STAGES)
+    seq, num = rows[0].index("sequence"), rows[0].index("number")
+    line = next(i for i, r in enumerate(rows[2:], start=3) if r[seq] == rows[1][seq])
+    set_cell(copy, STAGES, line, "number", rows[1][num])
+    assert_reported(copy, baseline, capsys, f"{STAGES} line {line}, column 'number': '{rows[1][num]}' is used again "
+                    f"within sequence '{rows[1][seq]}'", "first on line 2")
+
+
+def test_a_stage_dated_after_the_next_one(copy, baseline, capsys):
+    rows = read_rows(copy / STAGES)
+    h = rows[0]
+    seq, num = h.index("sequence"), h.index("number")
+    line, line2 = next((i, j) for i, a in enumerate(rows[1:], start=2) for j, b in enumerate(rows[1:], start=2)
+                       if a[seq] == b[seq] and int(b[num]) == int(a[num]) + 1)
+    for at, date in ((line, "2019-05"), (line2, "2016")):
+        set_cell(copy, STAGES, at, "date_start", date)
+        set_cell(copy, STAGES, at, "date_end", "")
+    assert_reported(copy, baseline, capsys, f"{STAGES} line {line}, column 'date_start': '2019-05'",
+                    f"is after stage {rows[line2 - 1][num]} (line {line2}, '2016')", "expected the stages in the order")
+
+
+def test_a_repeated_tabel2_number_within_a_dimension(copy, baseline, capsys):
+    rows = read_rows(copy / OUTPUTS)
+    h = rows[0]
+    numbered = [(i, r) for i, r in enumerate(rows[1:], start=2) if r[h.index("tabel2_no")]]
+    (l1, r1), (l2, r2) = next((a, b) for a in numbered for b in numbered
+                              if a[0] < b[0] and a[1][h.index("dimension")] == b[1][h.index("dimension")])
+    set_cell(copy, OUTPUTS, l2, "tabel2_no", r1[h.index("tabel2_no")])
+    assert_reported(copy, baseline, capsys, f"{OUTPUTS} line {l2}, column 'tabel2_no'",
+                    f"within dimension '{r1[h.index('dimension')]}'", f"first on line {l1}")
+
+
+def test_a_repeated_principle_number(copy, baseline, capsys):
+    rows = read_rows(copy / PRINCIPLES)
+    set_cell(copy, PRINCIPLES, 3, "number", rows[1][rows[0].index("number")])
+    assert_reported(copy, baseline, capsys, f"{PRINCIPLES} line 3, column 'number'", "is used again", "first on line 2")
+
+
+def test_a_paper_a_claim_citing_a_paper_b_segment(copy, baseline, capsys):
+    line = first_line(copy, CLAIMS, lambda r: r["paper"] == "A")
+    b_segment = next(r[0] for r in read_rows(copy / SEGMENTS)[1:] if r[0].startswith("b-"))
+    set_cell(copy, CLAIMS, line, "segment_id", b_segment)
+    assert_reported(copy, baseline, capsys, f"{CLAIMS} line {line}, column 'segment_id': '{b_segment}' is a paper-B "
+                    "segment for a paper-A claim")
+
+
+def test_a_datapackage_holding_a_list_is_one_line(copy, baseline, capsys):
+    (copy / "datapackage.json").write_text("[]", encoding="utf-8")
+    assert_reported(copy, baseline, capsys, "datapackage.json: the top level is a JSON list")
+
+
+def test_a_schema_field_without_a_name_is_reported_against_the_package(copy, baseline, capsys):
+    package = json.loads((copy / "datapackage.json").read_text(encoding="utf-8"))
+    res = next(r for r in package["resources"] if r["name"] == "actors")
+    del res["schema"]["fields"][2]["name"]
+    (copy / "datapackage.json").write_text(json.dumps(package), encoding="utf-8")
+    msg = assert_reported(copy, baseline, capsys, "datapackage.json: resource 'actors': schema field(s) number 3 "
+                          "have no 'name'")
+    assert not any(p.startswith(ACTORS) and "could not be checked" in p for p in validate_dir(copy)), msg

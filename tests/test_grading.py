@@ -120,8 +120,9 @@ def test_every_bad_submission_is_invalid_with_a_helpful_comment_and_the_batch_go
 def test_both_csv_and_notebook_from_one_student_is_invalid(po, tmp_path):
     (tmp_path / "s.csv").write_bytes(template_csv(po, fill_key=True).encode())
     (tmp_path / "s.ipynb").write_text("{}")
-    [r] = grade(po, tmp_path, progress=False).results
-    assert r.status == "invalid" and "ONE file" in r.comments
+    rows = grade(po, tmp_path, progress=False).results  # one row per file, each saying why
+    assert [(r.student_id, r.kind, r.status) for r in rows] == [("s", "csv", "invalid"), ("s", "ipynb", "invalid")]
+    assert all("ONE file" in r.comments and "s.csv, s.ipynb" in r.comments for r in rows)
 
 
 def test_cache_makes_regrading_instant_and_only_regrades_one(po, tmp_path):
@@ -262,3 +263,67 @@ def test_above_baseline_rubric_rescales_agreement():
     assert a.points(diffusion, base) == 0 and a.points(diffusion, 0.0) == 0
     halfway = base + (1 - base) / 2
     assert a.points(diffusion, halfway) == round(round(diffusion.weight / 2 / 0.1) * 0.1, 6)
+
+
+def test_every_entry_of_the_folder_gets_exactly_one_row(po, tmp_path):
+    """Hostile file names and entries (issue 13): none stops the batch, each gets one row with a status."""
+    import os
+
+    from compendium.grading import write_reports
+
+    subs, out = tmp_path / "subs", tmp_path / "out"
+    subs.mkdir()
+    key = template_csv(po, fill_key=True).encode()
+    raw = os.fsencode(subs)
+    long_name = b"s" * 240 + b".csv"  # 244 bytes: legal on ext4
+    for name in (long_name, b"caf\xe9.csv", b"=HYPERLINK(1).csv", b"X.CSV", b"<script>x.csv"):
+        with open(os.path.join(raw, name), "wb") as fh:
+            fh.write(key)
+    (subs / "x.csv").mkdir()  # a folder named like a submission
+    os.symlink("/etc/passwd", subs / "linked.csv")  # never followed
+    (subs / "ab.csv").write_bytes(key)
+    (subs / "AB.csv").write_bytes(key)  # the same student twice, in another case
+    (subs / "notes.txt").write_text("hello")
+    (subs / "huge.csv").write_bytes(b"item_id,dimension,diffusion,transfer\n" + b"x,y,z,w\n" * 300_000)
+    (subs / "README.md").write_text("the folder's own description")
+    (subs / "scripted.csv").write_bytes(key + b"<script>alert(1)</script>,a,b,c\n")  # echoed in the comment
+    run = grade(po, subs, cache_dir=out / ".cache", progress=False)
+    rows = {(r.student_id, r.kind): r for r in run.results}
+    assert len(run.results) == 12 == len(rows)
+    ok = {("s" * 240, "csv"), ("café", "csv"), ("=HYPERLINK(1)", "csv"), ("X", "csv"), ("<script>x", "csv")}
+    assert {k for k, r in rows.items() if r.status == "ok"} == ok
+    assert "folder" in rows[("x", "csv")].comments
+    assert "link" in rows[("linked", "csv")].comments and "root:" not in rows[("linked", "csv")].comments
+    assert "ONE file" in rows[("ab", "csv")].comments and "ONE file" in rows[("AB", "csv")].comments
+    assert "not a submission" in rows[("notes.txt", "other")].comments
+    assert rows[("huge", "csv")].status == "invalid" and "limit" in rows[("huge", "csv")].comments
+    write_reports(run, out)
+    book = (out / "gradebook.csv").read_text(encoding="utf-8")
+    assert "\n'=HYPERLINK(1)," in book and "\n=" not in book  # no formula reaches a spreadsheet
+    report = (out / "class_report.md").read_text(encoding="utf-8")
+    assert "<script>" not in report
+    feedback = sorted(p.name for p in (out / "feedback").iterdir())
+    assert "<script>" in rows[("scripted", "csv")].comments  # the raw comment still names the bad id …
+    assert len(feedback) == 2 * 12 and all(len(n.encode()) < 120 for n in feedback)
+    assert all("<script>" not in p.read_text(encoding="utf-8") for p in (out / "feedback").iterdir())
+    again = grade(po, subs, cache_dir=out / ".cache", progress=False)  # the cache cannot make a rerun fail
+    assert [(r.student_id, r.status) for r in again.results] == [(r.student_id, r.status) for r in run.results]
+    for f in (out / ".cache").glob("*.json"):
+        f.write_text("{broken")
+    third = grade(po, subs, cache_dir=out / ".cache", progress=False)
+    assert [(r.student_id, r.status) for r in third.results] == [(r.student_id, r.status) for r in run.results]
+
+
+def test_a_million_unknown_ids_are_rejected_quickly(po, tmp_path):
+    import time
+
+    from compendium.grading.submissions import parse_submission
+
+    data = b"item_id,dimension,diffusion,transfer\n" + b"".join(b"id%07d,a,b,c\n" % i for i in range(1_000_000))
+    started = time.perf_counter()
+    parsed = parse_submission(data, po.items, {v.name: v.codes for v in po.variables})
+    assert parsed.codes is None and "1,000,000 rows" in parsed.problems[0]
+    assert time.perf_counter() - started < 10
+    few = b"item_id,dimension,diffusion,transfer\n" + b"".join(b"%s-x,a,b,c\n" % i.encode() for i in po.items)
+    parsed = parse_submission(few, po.items, {v.name: v.codes for v in po.variables})
+    assert sum("did you mean" in p for p in parsed.problems[0].split("line ")) <= 8  # only for those listed

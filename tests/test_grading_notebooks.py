@@ -107,3 +107,201 @@ def test_a_memory_bomb_ends_as_an_error_about_memory(instructor, tmp_path):
     (bomb,) = grade(a, subs, cache_dir=tmp_path / "cache", limits=BOMB_LIMITS, progress=False).results
     assert bomb.status == "error" and "memory" in bomb.comments.lower(), bomb.comments
     assert _tree_hash(instructor / "data") == before
+
+
+# ------------------------------------------------------------------------------ escapes (issue 13)
+# Each hostile notebook tries one way out. If it gets out it raises `Escaped` (whose name reaches the
+# feedback); if every attempt fails it ends normally without writing submission.csv. So the assertion
+# "error: wrote no submission.csv" means: it ran to its end and found nothing.
+ESCAPED = "class Escaped(Exception):\n    pass\n"
+NO_FILE = "wrote no `submission.csv`"
+
+
+def _only_survivors(marker: str) -> list[int]:
+    import os
+
+    alive = []
+    for pid in filter(str.isdigit, os.listdir("/proc")):
+        try:
+            with open(f"/proc/{pid}/cmdline", "rb") as fh:
+                if marker.encode() in fh.read():
+                    alive.append(int(pid))
+        except OSError:
+            pass
+    return alive
+
+
+@pytest.mark.parametrize("mode", ["bwrap", "unshare"])
+def test_hostile_notebooks_cannot_get_out(instructor, tmp_path, monkeypatch, mode):
+    import os
+    import socket
+    import threading
+    import uuid
+
+    from compendium.grading.sandbox import _works
+
+    if not _works(mode):  # the set-up installs bubblewrap where it can; unshare needs root
+        pytest.skip(f"{mode} cannot build a sandbox on this machine")
+    monkeypatch.setenv("COMPENDIUM_SANDBOX", mode)
+
+    a = load_assignment("actor-roles", instructor / "data")
+    key = template_csv(a, fill_key=True)
+    subs, out = tmp_path / "subs", tmp_path / "out"
+    subs.mkdir()
+    cache = out / ".cache"
+    cache.mkdir(parents=True)
+    (cache / "perfect.json").write_text("a cached result of a classmate")
+    tag = uuid.uuid4().hex[:12]
+    listener = socket.socket()
+    listener.bind(("127.0.0.1", 0))
+    listener.listen(5)
+    listener.settimeout(0.5)
+    port, accepted, stop = listener.getsockname()[1], [], threading.Event()
+
+    def accept():
+        while not stop.is_set():
+            try:
+                conn, _ = listener.accept()
+                accepted.append(conn.recv(100))
+                conn.close()
+            except OSError:
+                pass
+
+    threading.Thread(target=accept, daemon=True).start()
+    write = lambda name, code: write_notebook(str(subs / f"{name}.ipynb"), [("code", ESCAPED + code)])  # noqa: E731
+    # 1. the key through the library's own location, through the checkout and the instructor's data
+    write("keyreader",
+          "import os, pathlib\n"
+          "import compendium\n"
+          "where = pathlib.Path(compendium.__file__).resolve()\n"
+          f"for root in [*where.parents, pathlib.Path({str(ROOT)!r}), pathlib.Path({str(instructor)!r})]:\n"
+          "    for rel in ('data/raw/coded/actors.csv', 'raw/coded/actors.csv', 'src', '.git'):\n"
+          "        if (root / rel).exists():\n"
+          "            raise Escaped(f'found {root / rel}')\n"
+          "if os.path.exists('../data/raw/coded/actors.csv'):\n"
+          "    raise Escaped('key in the public data')\n")
+    # 2. the grader's command line (--out), the cache, /etc/shadow, capabilities, uid
+    write("snooper",
+          "import os\n"
+          "for pid in filter(str.isdigit, os.listdir('/proc')):\n"
+          "    try:\n"
+          "        cmd = open(f'/proc/{pid}/cmdline', 'rb').read()\n"
+          "    except OSError:\n"
+          "        continue\n"
+          "    if b'pytest' in cmd or b'compendium.grading' in cmd or b'.cache' in cmd:\n"
+          "        raise Escaped(f'sees the grader: {cmd[:80]!r}')\n"
+          f"for path in [{str(cache / 'perfect.json')!r}, {str(out)!r}, '/etc/shadow', {str(subs)!r}, {str(ROOT / 'src')!r}]:\n"
+          "    try:\n"
+          "        open(path).read() if os.path.isfile(path) else os.listdir(path)\n"
+          "        raise Escaped(f'read {path}')\n"
+          "    except OSError:\n"
+          "        pass\n"
+          "caps = [l for l in open('/proc/self/status') if l.startswith('CapEff')][0].split()[1]\n"
+          "if int(caps, 16) or os.getuid() == 0 or os.getgid() == 0:\n"
+          "    raise Escaped(f'uid {os.getuid()} capabilities {caps}')\n")
+    # 3. the network and the shared temporary folders
+    write("leaker",
+          "import socket\n"
+          "try:\n"
+          f"    s = socket.create_connection(('127.0.0.1', {port}), timeout=2)\n"
+          f"    s.sendall(b'stolen-{tag}')\n"
+          "    raise Escaped('connected to the host')\n"
+          "except OSError:\n"
+          "    pass\n"
+          f"for d in ('/tmp', '/var/tmp', '/dev/shm'):\n"
+          f"    open(f'{{d}}/left-{tag}', 'w').write('x')\n")
+    # 4. a double-forked, setsid survivor that keeps overwriting every submission.csv it can find
+    write("survivor",
+          "import os, glob, time\n"
+          "if os.fork() == 0:\n"
+          "    os.setsid()\n"
+          "    if os.fork() == 0:\n"
+          f"        os.execv('/bin/sh', ['sh', '-c', 'while true; do for f in /tmp/*/notebooks/submission.csv "
+          f"/tmp/grade-*/*/submission.csv /grade/../*/submission.csv; do echo sabotage > \"$f\"; done; sleep 0.05; "
+          f"done # {tag}'])\n"
+          "    os._exit(0)\n"
+          "time.sleep(1)\n")
+    for s in ("classmate1", "classmate2"):
+        write(s, "import time\ntime.sleep(2)\n" f"open('submission.csv', 'w').write({key!r})")
+    run = grade(a, subs, cache_dir=cache, limits=LIMITS, workers=2, progress=False)
+    stop.set()
+    by = {r.student_id: r for r in run.results}
+    for name in ("keyreader", "snooper", "leaker", "survivor"):
+        assert by[name].status == "error" and NO_FILE in by[name].comments, (name, by[name].comments)
+    for s in ("classmate1", "classmate2"):
+        assert by[s].status == "ok" and by[s].total == a.max_score, (s, by[s].comments)
+    assert not accepted, "a notebook reached a listener on the host's loopback"
+    for d in ("/tmp", "/var/tmp", "/dev/shm"):
+        assert not os.path.exists(f"{d}/left-{tag}"), f"a notebook left a file in the host's {d}"
+    assert _only_survivors(tag) == [], "a process of a notebook outlived grading"
+    assert run.isolation == mode
+    listener.close()
+
+
+def test_exception_messages_reach_feedback_as_one_short_line(instructor, tmp_path):
+    a = load_assignment("actor-roles", instructor / "data")
+    subs = tmp_path / "subs"
+    subs.mkdir()
+    write_notebook(str(subs / "talker.ipynb"),
+                   [("code", "raise ValueError('first line\\n' + open('../data/raw/coded/segments.csv').read())")])
+    [r] = grade(a, subs, limits=LIMITS, progress=False, unsafe=True).results
+    assert r.status == "error" and "raised ValueError: first line --" in r.comments, r.comments
+    assert "segment_id" not in r.comments  # nothing after the first line of the message
+
+
+def test_without_a_sandbox_notebooks_are_refused_unless_unsafe(instructor, tmp_path, monkeypatch):
+    from compendium.grading import write_reports
+
+    monkeypatch.setenv("COMPENDIUM_SANDBOX", "none")
+    a = load_assignment("actor-roles", instructor / "data")
+    subs = tmp_path / "subs"
+    subs.mkdir()
+    key = template_csv(a, fill_key=True)
+    write_notebook(str(subs / "nb.ipynb"), [("code", f"open('submission.csv', 'w').write({key!r})")])
+    (subs / "plain.csv").write_text(key)
+    run = grade(a, subs, cache_dir=tmp_path / "cache", limits=LIMITS, progress=False)
+    by = {r.student_id: r for r in run.results}
+    assert by["nb"].status == "refused" and "--unsafe" in by["nb"].comments and by["plain"].status == "ok"
+    write_reports(run, tmp_path / "out")
+    assert "refused: no sandbox" in (tmp_path / "out" / "class_report.md").read_text()
+    run = grade(a, subs, cache_dir=tmp_path / "cache", limits=LIMITS, progress=False, unsafe=True)
+    assert {r.student_id: r.status for r in run.results} == {"nb": "ok", "plain": "ok"}  # refusal not cached
+    write_reports(run, tmp_path / "out2")
+    assert "WITHOUT a sandbox" in (tmp_path / "out2" / "class_report.md").read_text()
+
+
+def test_an_r_notebook_is_told_a_python_notebook_is_required(instructor, tmp_path):
+    import json
+
+    a = load_assignment("actor-roles", instructor / "data")
+    subs = tmp_path / "subs"
+    subs.mkdir()
+    nb = {"cells": [{"cell_type": "code", "source": "x <- 1", "metadata": {}, "outputs": [], "execution_count": None}],
+          "metadata": {"kernelspec": {"name": "ir", "language": "R", "display_name": "R"}},
+          "nbformat": 4, "nbformat_minor": 5}
+    (subs / "rstudent.ipynb").write_text(json.dumps(nb))
+    [r] = grade(a, subs, limits=LIMITS, progress=False).results
+    assert r.status == "invalid" and "a Python notebook is required" in r.comments and "R" in r.comments
+
+
+def test_a_notebook_cannot_fill_the_disk(instructor, tmp_path):
+    import os
+
+    if os.geteuid() != 0:
+        pytest.skip("the working folder's tmpfs needs root")
+    a = load_assignment("actor-roles", instructor / "data")
+    subs = tmp_path / "subs"
+    subs.mkdir()
+    write_notebook(str(subs / "filler.ipynb"), [("code", ESCAPED +
+                   "written = 0\n"
+                   "try:\n"
+                   "    for i in range(8):\n"
+                   "        with open(f'fill-{i}', 'wb') as fh:\n"
+                   "            fh.write(b'x' * (8 << 20))\n"
+                   "        written += 8\n"
+                   "except OSError:\n"
+                   "    pass\n"
+                   "if written >= 64:\n"
+                   "    raise Escaped(f'wrote {written} MB')\n")])
+    [r] = grade(a, subs, limits=Limits(cell_timeout=10, notebook_timeout=30, work_mb=32), progress=False).results
+    assert r.status == "error" and NO_FILE in r.comments, r.comments

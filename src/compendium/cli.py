@@ -97,7 +97,7 @@ def _grade(args) -> int:
                     memory_mb=args.memory_mb)
     try:
         run = grade(a, args.submissions, cache_dir=out / ".cache", only=args.only, workers=args.workers,
-                    limits=limits, progress=not args.quiet)
+                    limits=limits, progress=not args.quiet, unsafe=args.unsafe)
     except FileNotFoundError as err:
         print(err, file=sys.stderr)
         return 2
@@ -108,6 +108,11 @@ def _grade(args) -> int:
     print(f"graded {len(run.results)} submission(s) of {a.name}: "
           + ", ".join(f"{n} {s}" for s, n in sorted(counts.items()))
           + f"; see {out / 'gradebook.csv'}, {out / 'feedback'}/ and {out / 'class_report.md'}")
+    if run.isolation == "refused":
+        print("notebook submissions were refused: no sandbox (install bubblewrap: apt-get install bubblewrap) -- "
+              "or pass --unsafe to run them without one", file=sys.stderr)
+    elif run.isolation == "unsafe":
+        print("warning: notebook submissions ran WITHOUT a sandbox (--unsafe)", file=sys.stderr)
     return 0
 
 
@@ -267,6 +272,9 @@ def parser() -> argparse.ArgumentParser:
     g.add_argument("--cell-timeout", type=float, default=30.0, help="seconds per notebook cell (default 30)")
     g.add_argument("--notebook-timeout", type=float, default=120.0, help="seconds per notebook (default 120)")
     g.add_argument("--memory-mb", type=int, default=2048, help="memory limit per notebook (default 2048)")
+    g.add_argument("--unsafe", action="store_true",
+                   help="where no sandbox (bubblewrap, unshare) is available, run notebook submissions anyway, "
+                        "unisolated: only for notebooks you trust (without it they are refused)")
     g.add_argument("--quiet", action="store_true", help="no progress bar")
     g.set_defaults(func=_grade)
 

@@ -29,8 +29,10 @@ How the checks are split:
    data/datapackage.json`` checks the package as a whole, foreign keys included; a test runs it.)
 3. *Cross checks* (here): foreign keys -- including ids inside ``;``-lists, declared by the custom field
    property ``x-references`` -- real calendar dates, ``date_end`` not before ``date_start``, each quote
-   found verbatim in its paper on the stated page and section, and the paper texts' sha256 against the
-   package's ``hash``.
+   found verbatim in its paper on the stated page and section, the paper texts' sha256 against the
+   package's ``hash``, and the rules of ``docs/coding-scheme.md`` that a schema cannot state (one row
+   each in :func:`_check_rules` and :func:`_check_scheme_rules`). A malformed ``datapackage.json`` (not an
+   object, a resource without name or path, a field without name) is reported against the package itself.
 
 Files whose name starts with ``_`` (e.g. ``_staging_segments_outputs.csv``) are work in progress and
 ignored.
@@ -181,12 +183,48 @@ def _read_package(folder: Path, problems: list[str]) -> dict | None:
         problems.append(f"{PACKAGE_FILE}: not found in {folder}; expected the data package that describes the coded files")
         return None
     try:
-        return json.loads(path.read_text(encoding="utf-8"))
+        package = json.loads(path.read_text(encoding="utf-8"))
     except UnicodeDecodeError as err:
         problems.append(f"{PACKAGE_FILE}: not UTF-8 ({err}); expected a UTF-8 JSON file")
+        return None
     except json.JSONDecodeError as err:
         problems.append(f"{PACKAGE_FILE} line {err.lineno}, column {err.colno}: {err.msg}; expected valid JSON")
-    return None
+        return None
+    return _package_shape(package, problems)
+
+
+def _package_shape(package, problems: list[str]) -> dict | None:
+    """The package's structure, checked before any file is read (so that a broken descriptor is reported
+    against datapackage.json, not against the CSV it describes); resources that cannot be used are dropped."""
+    if not isinstance(package, dict):
+        problems.append(f"{PACKAGE_FILE}: the top level is a JSON {type(package).__name__}; expected an object "
+                        "with a 'resources' list")
+        return None
+    resources = package.get("resources")
+    if not isinstance(resources, list):
+        problems.append(f"{PACKAGE_FILE}: 'resources' is {json.dumps(resources)[:40]}; expected a list of resources")
+        return None
+    usable = []
+    for i, res in enumerate(resources, start=1):
+        where = f"{PACKAGE_FILE}: resource {i}"
+        if not isinstance(res, dict) or not isinstance(res.get("name"), str) or not isinstance(res.get("path"), str):
+            problems.append(f"{where}: {json.dumps(res)[:60]} lacks a 'name' or 'path'; expected an object with both")
+            continue
+        where = f"{PACKAGE_FILE}: resource '{res['name']}'"
+        schema = res.get("schema")
+        if schema is not None:
+            fields = schema.get("fields") if isinstance(schema, dict) else None
+            if not isinstance(fields, list):
+                problems.append(f"{where}: its schema has no 'fields' list; expected a Table Schema")
+                continue
+            bad = [j for j, f in enumerate(fields, start=1) if not isinstance(f, dict) or not isinstance(f.get("name"), str)
+                   or not f.get("name")]
+            if bad:
+                problems.append(f"{where}: schema field(s) number {', '.join(map(str, bad))} have no 'name'; expected "
+                                "every field to name its column")
+                continue
+        usable.append(res)
+    return {**package, "resources": usable}
 
 
 def _check_hash(folder: Path, path: str, res: dict, problems: list[str]) -> None:
@@ -540,9 +578,102 @@ def _check_rules(folder: Path, tables: dict[str, _Table], problems: list[str]) -
             if venue_en and not venue:
                 problems.append(f"{stages.path} line {line}, column 'venue_en': '{venue_en}' given although venue "
                                 "is empty; expected an empty venue_en")
+    _check_scheme_rules(tables, problems)
     actors = tables.get("actors")
     if actors is not None and actors.usable:
         for line, rec in actors.records():
             if rec["role_basis"] == "inferred" and not rec["reconstruction"].strip():
                 problems.append(f"{actors.path} line {line}, column 'reconstruction': '' is empty although role_basis "
                                 f"is 'inferred'; expected one sentence saying why the role '{rec['role']}' was inferred")
+
+
+#: relations the coding scheme calls symmetric: coded with directed=false (all others: directed=true)
+SYMMETRIC_RELATIONS = ("partnership", "coordination", "agreement", "exchange")
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+
+
+def _usable(tables: dict[str, _Table], name: str) -> _Table | None:
+    t = tables.get(name)
+    return t if t is not None and t.usable else None
+
+
+def _check_scheme_rules(tables: dict[str, _Table], problems: list[str]) -> None:
+    """More rules of docs/coding-scheme.md: text without control characters (they reach the GraphML/GEXF
+    exports as invalid XML); no tie from an actor to itself; ``directed`` false exactly for symmetric
+    relations; an undated event says so in ``date_note``; a KSP phase only on a KSP event; one stage per position of a sequence, dated no later than
+    the stage after it; one policy output per Tabel 2 number of a dimension; one principle per number of a
+    framework and one condition per number; a claim of paper A (B) cites paper-A (B) segments."""
+    for t in tables.values():
+        if t.usable:
+            for line, rec in t.records():
+                for col, cell in rec.items():
+                    if _CONTROL.search(cell):
+                        bad = _CONTROL.search(cell).group()
+                        problems.append(f"{t.path} line {line}, column '{col}': {json.dumps(_short(cell))} holds the "
+                                        f"control character U+{ord(bad):04X}; expected printable text")
+    if ties := _usable(tables, "ties"):
+        for line, rec in ties.records():
+            if rec["source"] and rec["source"] == rec["target"]:
+                problems.append(f"{ties.path} line {line}, column 'target': '{rec['target']}' is also the source; "
+                                "expected a tie between two different actors")
+            symmetric = rec["relation"] in SYMMETRIC_RELATIONS
+            if rec["relation"] and rec["directed"] == ("true" if symmetric else "false"):
+                problems.append(f"{ties.path} line {line}, column 'directed': '{rec['directed']}' for the "
+                                f"{'symmetric' if symmetric else 'directed'} relation '{rec['relation']}'; expected "
+                                f"'{'false' if symmetric else 'true'}' (symmetric: {', '.join(SYMMETRIC_RELATIONS)})")
+    if events := _usable(tables, "events"):
+        for line, rec in events.records():
+            if not rec["date_start"] and not rec["date_end"] and not rec["date_note"].strip():
+                problems.append(f"{events.path} line {line}, column 'date_note': '' is empty although the event has "
+                                "no date; expected a note saying what the text gives (e.g. 'no date printed')")
+            if rec["phase"] and rec["process"] != "ksp":
+                problems.append(f"{events.path} line {line}, column 'phase': '{rec['phase']}' on a '{rec['process']}' "
+                                "event; expected an empty phase (phases are for KSP events, process 'ksp')")
+    if stages := _usable(tables, "stages"):
+        _unique_within(stages, ("sequence", "number"), problems)
+        by_sequence: dict[str, list] = {}
+        for line, rec in stages.records():
+            if rec["number"].isdigit():
+                by_sequence.setdefault(rec["sequence"], []).append((int(rec["number"]), line, rec))
+        for seq in by_sequence.values():
+            seq.sort(key=lambda x: x[0])
+            for (n, line, rec), (n_next, line_next, nxt) in zip(seq, seq[1:]):
+                start = date_bounds(rec["date_start"]) if rec["date_start"] else None
+                nxt_date = nxt["date_end"] or nxt["date_start"]
+                later = date_bounds(nxt_date) if nxt_date else None
+                if start and later and start[0] > later[1]:
+                    problems.append(f"{stages.path} line {line}, column 'date_start': '{rec['date_start']}' (stage {n} "
+                                    f"of '{rec['sequence']}') is after stage {n_next} (line {line_next}, '{nxt_date}'); "
+                                    "expected the stages in the order of their dates")
+    if outputs := _usable(tables, "policy-outputs"):
+        _unique_within(outputs, ("dimension", "tabel2_no"), problems)
+    if principles := _usable(tables, "principles"):
+        _unique_within(principles, ("framework", "number"), problems)
+    if conditions := _usable(tables, "conditions"):
+        _unique_within(conditions, ("number",), problems)
+    if claims := _usable(tables, "claims"):
+        for line, rec in claims.records():
+            if rec["paper"] not in ("A", "B"):
+                continue
+            for col in ("segment_id", "restated_in"):
+                for sid in as_list(rec.get(col, "")):
+                    if sid[:2] in ("a-", "b-") and sid[0] != rec["paper"].lower():
+                        problems.append(f"{claims.path} line {line}, column '{col}': '{sid}' is a paper-{sid[0].upper()} "
+                                        f"segment for a paper-{rec['paper']} claim; expected a '{rec['paper'].lower()}-' "
+                                        "segment (or paper 'AB' for a finding of both papers)")
+
+
+def _unique_within(t: _Table, columns: tuple[str, ...], problems: list[str]) -> None:
+    """No two rows share the values of ``columns`` (the last one a number; rows without it are skipped)."""
+    seen: dict[tuple, int] = {}
+    for line, rec in t.records():
+        key = tuple(rec[c] for c in columns)
+        if not key[-1]:
+            continue
+        if key in seen:
+            scope = " and ".join(f"{c} '{v}'" for c, v in zip(columns[:-1], key[:-1]))
+            problems.append(f"{t.path} line {line}, column '{columns[-1]}': '{key[-1]}' is used again"
+                            f"{' within ' + scope if scope else ''} (first on line {seen[key]}); expected each "
+                            f"{columns[-1]} once{' per ' + ', '.join(columns[:-1]) if len(columns) > 1 else ''}")
+        else:
+            seen[key] = line

@@ -6,7 +6,7 @@ Column names of the gradebook say exactly what each number is::
     <var>_agreement_pct           percent of items coded like the reference
     <var>_cohen_kappa             Cohen's κ vs the reference (sklearn.metrics.cohen_kappa_score, unweighted)
     <var>_kripp_alpha_nominal     Krippendorff's α vs the reference (krippendorff.alpha, level "nominal")
-    <var>_points, total, max_score, grading_status (ok|invalid|timeout|error), runtime_s, comments
+    <var>_points, total, max_score, grading_status (ok|invalid|timeout|error|refused), runtime_s, comments
 
 *Too alike to be chance* (:func:`similar_pairs`): take student A's wrong codes (the item-variable cells
 where A differs from the reference) and count how many of them student B gives too -- the same wrong
@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import html
 import math
+import sys
 from pathlib import Path
 
 from compendium.grading.agreement import krippendorff_alpha_nominal
@@ -37,6 +38,60 @@ FLAG_MIN_SHARED = 3
 
 def _fmt(x: float, nd: int = 3) -> str:
     return "" if x is None or (isinstance(x, float) and math.isnan(x)) else f"{x:.{nd}f}"
+
+
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def csv_safe(value):
+    """A text cell a spreadsheet will not run as a formula: one starting with = + - @ (or a tab or
+    carriage return) gets a leading apostrophe, as OWASP advises; numbers are left alone."""
+    if isinstance(value, str) and value.startswith(_FORMULA_START):
+        return "'" + value
+    return value
+
+
+def md_safe(text) -> str:
+    """Student-supplied text for a Markdown line or table cell: one line of printable characters, HTML
+    escaped (no markup reaches a reader), and table bars and link brackets backslash-escaped."""
+    s = "".join(ch if ch.isprintable() else " " for ch in " ".join(str(text).split()))
+    s = html.escape(s, quote=False)
+    for ch in _MD_SPECIAL:
+        s = s.replace(ch, "\\" + ch)
+    return s
+
+
+#: backslash-escaped in student text: table bars and link brackets (emphasis and code spans cannot inject
+#: anything once the text is HTML-escaped, and the grader's own comments use `code`)
+_MD_SPECIAL = ("\\", "|", "[", "]")
+
+
+def md_id(student_id: str) -> str:
+    """A student id in running text: as code where it is a plain name, else escaped."""
+    import re
+
+    return f"`{student_id}`" if re.fullmatch(r"[A-Za-z0-9._-]+", student_id) else md_safe(student_id)
+
+
+def feedback_names(run: GradingRun) -> list[str]:
+    """One feedback file stem per result, in order: the student id where it is a plain, short file name,
+    else a plain prefix of it and a short hash; ``-2``, ``-3`` … where two would clash (case-insensitively)."""
+    import hashlib
+    import re
+
+    names, taken = [], set()
+    for r in run.results:
+        sid = r.student_id
+        plain = re.sub(r"[^A-Za-z0-9._-]", "_", sid).lstrip(".")[:80] or "submission"
+        if plain != sid:
+            plain = f"{plain}-{hashlib.sha256(sid.encode('utf-8', 'surrogateescape')).hexdigest()[:8]}"
+        name, n = plain, 1
+        while name.casefold() in taken:
+            n += 1
+            name = f"{plain}-{n}"
+        taken.add(name.casefold())
+        names.append(name)
+    return names
 
 
 def gradebook(run: GradingRun, runtime: bool = True):
@@ -73,11 +128,11 @@ def differences(a: Assignment, codes: dict[str, dict[str, str]]) -> list[dict]:
 
 
 def feedback_markdown(a: Assignment, r) -> str:
-    lines = [f"# Feedback: {a.title}", "", f"Student: `{r.student_id}` · submission: {r.kind} · "
+    lines = [f"# Feedback: {a.title}", "", f"Student: {md_id(r.student_id)} · submission: {r.kind} · "
              f"status: **{r.status}**", ""]
     if r.status != "ok":
         lines += [f"Score: **0 / {a.max_score:g}** -- the submission could not be graded.", "",
-                  "What to fix:", ""] + [f"- {c.strip()}" for c in r.comments.split("; ") if c.strip()]
+                  "What to fix:", ""] + [f"- {md_safe(c.strip())}" for c in r.comments.split("; ") if c.strip()]
         return "\n".join(lines) + "\n"
     lines += [f"Score: **{r.total:g} / {a.max_score:g}**", "", f"Rubric: {a.rubric_text()}.", "",
               "| variable | agreement | Cohen's κ | Krippendorff's α (nominal) | points |", "|---|---|---|---|---|"]
@@ -112,10 +167,21 @@ def markdown_to_html(md: str, title: str) -> str:
     import re
 
     def inline(s: str) -> str:
+        # text from md_safe: undo its HTML escaping and keep its backslash-escaped characters literal
+        # (placeholders), then escape once for HTML
+        s = html.unescape(s)
+        literal: list[str] = []
+
+        def keep(m):
+            literal.append(m.group(1))
+            return f"\x00{len(literal) - 1}\x00"
+
+        s = re.sub(r"\\([\\|`*_\[\]])", keep, s.replace("\x00", ""))
         s = html.escape(s)
         s = re.sub(r"\*\*(.+?)\*\*", r"<strong>\1</strong>", s)
         s = re.sub(r"(?<![\w*])\*(?!\s)(.+?)(?<!\s)\*(?![\w*])", r"<em>\1</em>", s)
-        return re.sub(r"`(.+?)`", r"<code>\1</code>", s)
+        s = re.sub(r"`(.+?)`", r"<code>\1</code>", s)
+        return re.sub("\x00(\\d+)\x00", lambda m: html.escape(literal[int(m.group(1))]), s)
 
     out, in_list, in_table = [], False, False
     for line in md.splitlines():
@@ -132,7 +198,7 @@ def markdown_to_html(md: str, title: str) -> str:
             level = len(stripped) - len(stripped.lstrip("#"))
             out.append(f"<h{level}>{inline(stripped[level:].strip())}</h{level}>")
         elif stripped.startswith("|"):
-            cells = [c.strip() for c in stripped.strip("|").split("|")]
+            cells = [c.strip() for c in re.split(r"(?<!\\)\|", stripped.strip("|"))]
             if set("".join(cells)) <= set("-"):
                 continue
             tag = "th" if not in_table else "td"
@@ -329,6 +395,11 @@ def class_report_markdown(run: GradingRun, figure_name: str | None = None) -> st
              f"{len(book)} submission(s): " + ", ".join(f"{n} {s}" for s, n in
                                                      book["grading_status"].value_counts().sort_index().items()) + ".",
              f"Rubric: {a.rubric_text()}.", ""]
+    if run.isolation in ("unsafe", "refused"):
+        lines += ["**Notebook submissions were " + ("run WITHOUT a sandbox (`--unsafe`): their code could read "
+                  "and change anything the grader can, the answer key included." if run.isolation == "unsafe" else
+                  "refused: no sandbox (bubblewrap or unshare) is available on this machine; install bubblewrap "
+                  "or grade again with `--unsafe`.") + "**", ""]
     if figure_name:
         lines += [f"![class report]({figure_name})", ""]
     if len(ok):
@@ -363,13 +434,13 @@ def class_report_markdown(run: GradingRun, figure_name: str | None = None) -> st
             lines += ["| student | student | shared wrong codes | expected by chance | p | p (Bonferroni) |",
                       "|---|---|---|---|---|---|"]
             for _, p in flagged.iterrows():
-                lines.append(f"| {p['student_a']} | {p['student_b']} | {p['shared_wrong']} | "
+                lines.append(f"| {md_safe(p['student_a'])} | {md_safe(p['student_b'])} | {p['shared_wrong']} | "
                              f"{p['expected_shared_wrong']:.2f} | {p['p_value']:.2g} | {p['p_bonferroni']:.2g} |")
     bad = book[book["grading_status"] != "ok"]
     if len(bad):
         lines += ["", "## Not graded", "", "| student | status | comment |", "|---|---|---|"]
         for _, b in bad.iterrows():
-            lines.append(f"| {b['student_id']} | {b['grading_status']} | {b['comments'].replace('|', '/')} |")
+            lines.append(f"| {md_safe(b['student_id'])} | {b['grading_status']} | {md_safe(b['comments'])} |")
     return "\n".join(lines) + "\n"
 
 
@@ -391,13 +462,19 @@ def write_reports(run: GradingRun, out_dir: Path | str, runtime: bool = True, ar
             return write_text(path, text)
         return atomic_write(path, (text if text.endswith("\n") else text + "\n").encode("utf-8"))
 
-    written = {"gradebook": put(out / "gradebook.csv", gradebook(run, runtime).to_csv(index=False,
-                                                                                     lineterminator="\n"))}
+    book = gradebook(run, runtime)
+    for column in book.columns:
+        if not (book[column].dtype.kind in "biuf"):
+            book[column] = book[column].map(csv_safe)
+    written = {"gradebook": put(out / "gradebook.csv", book.to_csv(index=False, lineterminator="\n"))}
     a = run.assignment
-    for r in run.results:
-        md = feedback_markdown(a, r)
-        put(out / "feedback" / f"{r.student_id}.md", md)
-        put(out / "feedback" / f"{r.student_id}.html", markdown_to_html(md, f"Feedback {r.student_id}"))
+    for r, name in zip(run.results, feedback_names(run)):
+        try:
+            md = feedback_markdown(a, r)
+            put(out / "feedback" / f"{name}.md", md)
+            put(out / "feedback" / f"{name}.html", markdown_to_html(md, f"Feedback {r.student_id}"))
+        except Exception as err:  # one student's feedback never stops the others' or the class report
+            print(f"note: no feedback file for {name} ({type(err).__name__}: {err})", file=sys.stderr)
     stem = Path(figure_stem) if figure_stem else out / "class_report"
     if any(r.status == "ok" for r in run.results):
         for fmt, data in class_figure_files(run).items():

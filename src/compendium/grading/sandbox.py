@@ -1,34 +1,52 @@
-"""Running an untrusted student notebook.
+"""Running an untrusted student notebook in a sandbox built on kernel namespaces.
 
 Contract: run top to bottom from its own folder, the notebook must write ``submission.csv`` in its
 working folder; that file is then graded exactly like a CSV submission. The grader's checks live outside
 the notebook and never reach its kernel.
 
-Each notebook runs in its own process (``python -m compendium.grading.sandbox``, which drives the kernel
-with nbclient) inside a fresh temporary folder::
+Who runs where. The grader starts one *client* process per notebook (``python -m
+compendium.grading.sandbox``: nbclient, which sends the cells and collects the replies). The client stays
+outside the sandbox; only the *kernel* -- the process that executes the student's code -- is started
+inside it, by prefixing the kernel's command with `bubblewrap <https://github.com/containers/bubblewrap>`_
+(``bwrap``, a Debian package). Client and kernel talk over Unix sockets in a folder that both see.
 
-    TMP/data/         a copy of the compendium's data/, minus the assignment's ``withhold`` paths
-    TMP/notebooks/    the notebook (cwd; ``../data`` works as in the compendium), submission.csv
-    TMP/home/         HOME, IPython and Jupyter runtime folders
+What the kernel gets (:func:`bwrap_command`):
 
-Limits, set in the child before it starts (``preexec_fn``) and inherited by its kernel:
+* its own PID namespace (``--unshare-pid --die-with-parent``): it sees only its own processes, cannot
+  signal or read the grader's, and when the sandbox ends, every process in it -- a double-forked,
+  ``setsid`` survivor too -- is killed by the kernel of the operating system;
+* no network (``--unshare-net``: only its own loopback), its own IPC and host name;
+* a mount namespace holding only: ``/usr`` and the system libraries, the Python environment (the venv
+  and the interpreter it points to), a read-only copy of the compendium's library at ``/grade/lib`` (not
+  the checkout: ``compendium.__file__`` leads nowhere else), the assignment's public data at
+  ``/grade/data`` (read-only; the assignment's ``withhold`` paths -- the key -- are not in it), the
+  student's own working folder at ``/grade/notebooks`` (its cwd) and the socket folder; a private
+  ``/tmp``, ``/var/tmp`` and ``/dev/shm`` (small tmpfs, gone with the sandbox). Never the checkout, the
+  key, the cache, the output folder, the submissions folder or another student;
+* a user id of its own (run as root, each sandbox gets a fresh unprivileged uid via util-linux
+  ``setpriv``, with every capability dropped, an empty bounding set and ``no_new_privs``; run as an
+  ordinary user, ``--unshare-user`` maps it to an unprivileged uid);
+* resource limits set before it starts (``resource.setrlimit`` in the client, inherited):
+  ``RLIMIT_AS`` (memory; a bomb gets MemoryError or a dead kernel → ``error``), ``RLIMIT_FSIZE`` (size of
+  one file), ``RLIMIT_NPROC`` (processes of its uid, against fork bombs), ``RLIMIT_CORE`` 0; nbclient's
+  per-cell timeout and a per-notebook wall clock enforced by the grader (→ ``timeout``); its working
+  and socket folders on a tmpfs of ``work_mb`` (run as root), its ``/tmp``, ``/var/tmp`` and ``/dev/shm``
+  of ``file_mb`` each, so that it cannot fill the disk.
 
-* memory: ``RLIMIT_AS`` (default 2 GB) -- a memory bomb gets MemoryError or a dead kernel → ``error``;
-* time: nbclient's per-cell timeout (→ ``timeout``) and a per-notebook wall clock enforced by the parent,
-  which kills the child and its kernel by process id (→ ``timeout``);
-* files: ``RLIMIT_FSIZE`` (default 64 MB per file), ``RLIMIT_NPROC`` against fork bombs, ``RLIMIT_CORE`` 0;
-* identity: when the grader runs as root the child drops to the ``nobody`` user (keeping only the
-  capability to *read* any file, so that an interpreter installed under a private folder still runs), and
-  the temporary folder is the only place it may write -- a notebook that deletes files (even by absolute path, even through
-  ``compendium.paths``) cannot touch the instructor's copy. Run as an ordinary user, the grader can only
-  point the notebook at its copy (cwd, ``COMPENDIUM_ROOT``); use a container or root for hostile classes.
+Where ``bwrap`` is missing, util-linux ``unshare`` gives new PID, network, IPC and mount namespaces with a
+private ``/tmp``, ``/var/tmp``, ``/dev/shm`` and the sensitive folders masked (:func:`unshare_command`;
+run as root). Where neither works, notebook submissions are *refused* (status ``refused``) unless the
+instructor passes ``--unsafe``; the class report then says how the notebooks were run.
 
-The child reports to the parent through a private pipe (not a file the notebook could forge). The
-notebook's outputs and tracebacks are not copied into feedback beyond the exception's name and message.
+The client reports to the grader through a private pipe (the kernel cannot reach it). Feedback quotes
+only the exception's name and the first line of its message (at most 200 characters): the kernel can
+read nothing but public files, and nothing longer than a line leaves the sandbox that way.
 """
 
 from __future__ import annotations
 
+import functools
+import itertools
 import json
 import os
 import shutil
@@ -36,13 +54,22 @@ import signal
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from dataclasses import dataclass
 from pathlib import Path
 
-NOBODY = 65534
 SUBMISSION = "submission.csv"
 MAX_SUBMISSION_BYTES = 2_000_000
+#: where things are inside the sandbox (bwrap; the unshare fallback uses a folder of its private /tmp)
+INSIDE = "/grade"
+INSIDE_UNSHARE = "/tmp/grade"
+#: the sandboxes' user ids, one per sandbox (run as root): far above any account's uid
+UID_BASE = 1_000_000
+NOBODY = 65534
+
+REFUSED = ("no sandbox is available on this machine (bubblewrap `bwrap` or util-linux `unshare` with root "
+           "rights), so the notebook was not run; the instructor can install bubblewrap or grade with --unsafe")
 
 
 @dataclass(frozen=True)
@@ -51,8 +78,10 @@ class Limits:
     notebook_timeout: float = 120.0
     memory_mb: int = 2048
     file_mb: int = 64
-    nproc: int = 4096
+    nproc: int = 256
     startup_timeout: float = 60.0
+    #: all the sandbox may write to its working and socket folders (a tmpfs, when run as root)
+    work_mb: int = 256
 
     def key(self) -> str:
         return json.dumps(self.__dict__, sort_keys=True)
@@ -60,84 +89,245 @@ class Limits:
 
 @dataclass
 class NotebookRun:
-    status: str  # ok | timeout | error
+    status: str  # ok | timeout | error | refused
     message: str
     submission: bytes | None
     runtime_s: float
 
 
-def _preexec(limits: Limits, drop: bool):
-    def apply():
-        import resource
+# ------------------------------------------------------------------------------- which isolation
+def isolation() -> str:
+    """How notebooks are isolated here: ``bwrap``, ``unshare`` or ``none``.
 
-        mem = limits.memory_mb * 1024 * 1024
-        resource.setrlimit(resource.RLIMIT_AS, (mem, mem))
-        fsize = limits.file_mb * 1024 * 1024
-        resource.setrlimit(resource.RLIMIT_FSIZE, (fsize, fsize))
-        resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
-        if drop:
-            resource.setrlimit(resource.RLIMIT_NPROC, (limits.nproc, limits.nproc))
-            _become_nobody()
-        os.umask(0o077)
-    return apply
-
-
-def _become_nobody() -> None:
-    """Switch to the ``nobody`` user, keeping one capability: CAP_DAC_READ_SEARCH (read and traverse any
-    folder, write none) as an *ambient* capability, so that the child and its kernel can still read the
-    interpreter and the libraries wherever they are installed (e.g. under a 0700 /root), while the only
-    place they can write is the sandbox that belongs to ``nobody``."""
-    import ctypes
-
-    libc = ctypes.CDLL(None, use_errno=True)
-    pr_set_keepcaps, pr_cap_ambient, pr_cap_ambient_raise, cap_dac_read_search = 8, 47, 2, 2
-    if libc.prctl(pr_set_keepcaps, 1, 0, 0, 0) != 0:
-        raise OSError(ctypes.get_errno(), "prctl(PR_SET_KEEPCAPS)")
-    os.setgroups([])
-    os.setgid(NOBODY)
-    os.setuid(NOBODY)
-
-    class Header(ctypes.Structure):
-        _fields_ = [("version", ctypes.c_uint32), ("pid", ctypes.c_int)]
-
-    class Data(ctypes.Structure):
-        _fields_ = [("effective", ctypes.c_uint32), ("permitted", ctypes.c_uint32),
-                    ("inheritable", ctypes.c_uint32)]
-
-    bit = 1 << cap_dac_read_search
-    header = Header(0x20080522, 0)
-    data = (Data * 2)(Data(bit, bit, bit), Data(0, 0, 0))
-    if libc.capset(ctypes.byref(header), data) != 0:
-        raise OSError(ctypes.get_errno(), "capset")
-    if libc.prctl(pr_cap_ambient, pr_cap_ambient_raise, cap_dac_read_search, 0, 0) != 0:
-        raise OSError(ctypes.get_errno(), "prctl(PR_CAP_AMBIENT_RAISE)")
+    ``COMPENDIUM_SANDBOX`` (one of those words) forces a choice -- for tests and for an instructor who
+    wants to compare; a forced tool that does not work falls back to ``none``."""
+    forced = os.environ.get("COMPENDIUM_SANDBOX", "").strip().lower()
+    if forced == "none":
+        return "none"
+    for kind in ((forced,) if forced in ("bwrap", "unshare") else ("bwrap", "unshare")):
+        if _works(kind):
+            return kind
+    return "none"
 
 
-def _descendants(pid: int) -> list[int]:
-    children: dict[int, list[int]] = {}
+@functools.lru_cache(maxsize=None)
+def _works(kind: str) -> bool:
+    """Whether ``kind`` can start a sandboxed ``true`` on this machine (asked once per process)."""
+    if kind == "unshare" and (os.geteuid() != 0 or not shutil.which("setpriv")):
+        return False
+    if not shutil.which(kind):
+        return False
+    with tempfile.TemporaryDirectory(prefix="grade-probe-") as tmp:
+        folders = _Folders(Path(tmp), Path(tmp), Path(tmp), Path(tmp))
+        build = bwrap_command if kind == "bwrap" else unshare_command
+        cmd = build(folders, _fresh_uid(), Limits(), ["/bin/true"])
+        try:
+            return subprocess.run(cmd, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
+                                  stderr=subprocess.DEVNULL, timeout=30).returncode == 0
+        except (OSError, subprocess.SubprocessError):
+            return False
+
+
+_uids = itertools.count()
+_uid_lock = threading.Lock()
+
+
+def _fresh_uid() -> int:
+    """A uid no other running sandbox has: distinct per grader process (pid) and per sandbox in it, so
+    ``RLIMIT_NPROC`` counts each sandbox alone and no two sandboxes own each other's files."""
+    with _uid_lock:
+        n = next(_uids)
+    return UID_BASE + (os.getpid() % 10_000) * 100 + n % 100
+
+
+# ---------------------------------------------------------------------------- the sandbox command
+@dataclass(frozen=True)
+class _Folders:
+    """Host folders of one sandbox: the public data (read-only), the student's working folder, the
+    socket folder (bound at the same path inside, as the connection file names it) and the sandbox root."""
+
+    data: Path
+    work: Path
+    kernel: Path
+    root: Path
+
+
+def _python_dirs() -> list[str]:
+    """The folders the Python environment lives in: the venv and the interpreter it points to."""
+    dirs = {os.path.realpath(p) for p in (sys.prefix, sys.base_prefix, sys.exec_prefix, sys.base_exec_prefix)}
+    dirs.add(os.path.realpath(os.path.dirname(os.path.realpath(sys.executable)) + "/.."))
+    return sorted(d for d in dirs if d not in ("/", "/usr") and not d.startswith("/usr/"))
+
+
+def _library_dir() -> str:
+    """The compendium package itself (only its folder, never the checkout around it)."""
+    return str(Path(__file__).resolve().parents[1])
+
+
+def _environment(uid_home: str = "/tmp", inside: str = INSIDE) -> dict[str, str]:
+    venv_bin = os.path.dirname(sys.executable)
+    return {
+        "PATH": f"{venv_bin}:/usr/bin:/bin", "HOME": uid_home, "TMPDIR": "/tmp",
+        "IPYTHONDIR": f"{uid_home}/.ipython", "MPLCONFIGDIR": f"{uid_home}/.mpl",
+        "JUPYTER_RUNTIME_DIR": f"{uid_home}/.jupyter/runtime", "JUPYTER_DATA_DIR": f"{uid_home}/.jupyter/data",
+        "JUPYTER_CONFIG_DIR": f"{uid_home}/.jupyter/config", "PYTHONPATH": f"{inside}/lib",
+        "COMPENDIUM_ROOT": inside, "MPLBACKEND": "Agg", "PYTHONDONTWRITEBYTECODE": "1",
+        "OPENBLAS_NUM_THREADS": "1", "OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1", "MALLOC_ARENA_MAX": "2",
+        "LANG": "C.UTF-8",
+    }
+
+
+def _drop_to(uid: int) -> list[str]:
+    """util-linux ``setpriv``: become ``uid`` with no capabilities, no way back (``no_new_privs``)."""
+    return ["setpriv", f"--reuid={uid}", f"--regid={uid}", "--clear-groups", "--inh-caps=-all",
+            "--bounding-set=-all", "--no-new-privs", "--"]
+
+
+def bwrap_command(f: _Folders, uid: int, limits: Limits, command: list[str]) -> list[str]:
+    """The bubblewrap command line that runs ``command`` in a fresh sandbox (see the module docstring)."""
+    tmpfs_bytes = str(limits.file_mb * 1024 * 1024)
+    cmd = ["bwrap", "--unshare-pid", "--unshare-net", "--unshare-ipc", "--unshare-uts", "--unshare-cgroup-try",
+           "--die-with-parent", "--new-session", "--hostname", "sandbox", "--clearenv",
+           "--ro-bind", "/usr", "/usr"]
+    for name in ("bin", "sbin", "lib", "lib32", "lib64", "libx32"):
+        path = Path("/") / name
+        if path.is_symlink():
+            cmd += ["--symlink", os.readlink(path), str(path)]
+        elif path.is_dir():
+            cmd += ["--ro-bind", str(path), str(path)]
+    for etc in ("ld.so.cache", "ld.so.conf", "ld.so.conf.d", "localtime"):
+        cmd += ["--ro-bind-try", f"/etc/{etc}", f"/etc/{etc}"]
+    made: set[str] = {"/", "/usr", "/etc"}
+
+    def parents(path: str) -> list[str]:
+        # bwrap makes missing parents 0700 (root's); a sandbox uid needs to walk through them
+        out = []
+        for parent in reversed(Path(path).parents):
+            p = str(parent)
+            if p not in made:
+                made.add(p)
+                out += ["--perms", "0755", "--dir", p]
+        return out
+
+    for d in _python_dirs():
+        cmd += parents(d) + ["--ro-bind", d, d]
+    cmd += ["--proc", "/proc", "--dev", "/dev"]
+    for tmp in ("/tmp", "/var/tmp", "/dev/shm"):
+        made.add(tmp)
+        cmd += parents(tmp) + ["--perms", "1777", "--size", tmpfs_bytes, "--tmpfs", tmp]
+    cmd += ["--perms", "0755", "--dir", INSIDE, "--perms", "0755", "--dir", f"{INSIDE}/lib",
+            "--ro-bind", _library_dir(), f"{INSIDE}/lib/compendium",
+            "--ro-bind", str(f.data), f"{INSIDE}/data", "--bind", str(f.work), f"{INSIDE}/notebooks"]
+    made.update({INSIDE, f"{INSIDE}/lib"})
+    cmd += ["--bind", str(f.kernel), f"{INSIDE}/kernel", "--chdir", f"{INSIDE}/notebooks"]
+    for key, value in _environment().items():
+        cmd += ["--setenv", key, value]
+    if os.geteuid() == 0:
+        # privileged bwrap: keep only what setpriv needs to become the sandbox's uid (and what lets bwrap
+        # enter the uid's 0700 working folder), then setpriv drops them all
+        cmd += ["--cap-drop", "ALL", "--cap-add", "CAP_SETUID", "--cap-add", "CAP_SETGID",
+                "--cap-add", "CAP_SETPCAP", "--cap-add", "CAP_DAC_READ_SEARCH"]
+        tail = ["--", *_drop_to(uid)]
+    else:
+        cmd += ["--unshare-user", "--uid", str(NOBODY), "--gid", str(NOBODY), "--cap-drop", "ALL"]
+        tail = ["--"]
+    # The options go through a file (bwrap --args): the sandbox's first process is visible inside it,
+    # and its command line must not show the host's paths.
+    args = f.root / "bwrap.args"
+    args.write_bytes(b"".join(a.encode() + b"\0" for a in cmd[1:]))
+    return ["sh", "-c", 'exec bwrap --args 3 "$@" 3<"$0"', str(args), *tail, *command]
+
+
+def unshare_command(f: _Folders, uid: int, limits: Limits, command: list[str],
+                    hide: tuple[str, ...] = ()) -> list[str]:
+    """The fallback without bubblewrap (root only): util-linux ``unshare`` for new PID, network, IPC, UTS
+    and mount namespaces. Inside, a short shell script stashes the folders the sandbox needs, hides under
+    empty tmpfs the checkout, ``/root``, ``/home``, ``/run``, ``/tmp``, ``/var/tmp``, ``/dev/shm`` and the
+    folders in ``hide`` (the submissions, the output and cache), puts the Python environment back
+    read-only, the public data (read-only), the library (read-only), the student's folder and the socket
+    folder under ``/tmp/grade``, and becomes the sandbox's uid. Weaker than bwrap: the rest of the
+    machine stays visible, read-only as far as file permissions allow the sandbox's uid."""
+    import shlex
+
+    q = shlex.quote
+    size = f"size={limits.file_mb}m"
+    checkout = str(Path(_library_dir()).parents[1])
+    keep, root = "/run/grade-keep", INSIDE_UNSHARE
+    script = ["set -e", "umask 022", "mount --make-rprivate /",
+              # /run is hidden anyway: its tmpfs holds the stash, so nothing is created on the host
+              f"mount -t tmpfs -o size=1m,mode=0700 tmpfs /run && mkdir {keep}"]
+    stash = {"data": str(f.data), "work": str(f.work), "kernel": str(f.kernel), "lib": _library_dir()}
+    stash.update({f"py{i}": d for i, d in enumerate(_python_dirs())})
+    for name, path in stash.items():
+        script.append(f"mkdir {keep}/{name} && mount --bind {q(path)} {keep}/{name}")
+    hidden = sorted({checkout, "/root", "/home", "/tmp", "/var/tmp", "/dev/shm", *hide} - {"/", ""})
+    for d in hidden:
+        script.append(f"if [ -d {q(d)} ]; then mount -t tmpfs -o {size},mode=1777 tmpfs {q(d)}; fi")
+    for i, d in enumerate(_python_dirs()):
+        script.append(f"mkdir -p {q(d)} && mount --bind {keep}/py{i} {q(d)} && mount -o remount,bind,ro {q(d)}")
+    script += [f"mkdir -p {root}/data {root}/notebooks {root}/lib/compendium {q(str(f.kernel))}",
+               f"mount --bind {keep}/data {root}/data && mount -o remount,bind,ro {root}/data",
+               f"mount --bind {keep}/lib {root}/lib/compendium && mount -o remount,bind,ro {root}/lib/compendium",
+               f"mount --bind {keep}/work {root}/notebooks",
+               f"mount --bind {keep}/kernel {q(str(f.kernel))}",
+               f'for d in {keep}/*; do umount -l "$d"; done', f"cd {root}/notebooks", 'exec "$@"']
+    env = ["env", "-i", *(f"{k}={v}" for k, v in _environment(inside=root).items())]
+    return ["unshare", "--pid", "--fork", "--kill-child", "--mount-proc", "--net", "--ipc", "--uts", "--mount",
+            "--", "sh", "-c", "\n".join(script), "sandbox", *env, *_drop_to(uid), *command]
+
+
+# ---------------------------------------------------------------------------------- the grader side
+def prepare_public_data(data_src: Path | str, dest: Path, withhold: list[str]) -> Path:
+    """A copy of ``data_src`` without the assignment's withheld paths (the key): what a sandbox sees."""
+    shutil.copytree(data_src, dest, ignore=shutil.ignore_patterns("__pycache__", ".cache"), symlinks=True)
+    for rel in withhold:
+        target = (dest / rel).resolve()
+        if dest.resolve() not in target.parents:
+            continue
+        if target.is_dir():
+            shutil.rmtree(target)
+        elif target.exists():
+            target.unlink()
+    os.chmod(dest, 0o755)
+    return dest
+
+
+def _processes() -> dict[int, tuple[int, int]]:
+    """Every process: pid → (parent pid, real uid)."""
+    out = {}
     for entry in os.listdir("/proc"):
         if not entry.isdigit():
             continue
         try:
-            with open(f"/proc/{entry}/stat", "rb") as fh:
-                stat = fh.read().decode(errors="replace")
-            ppid = int(stat.rsplit(")", 1)[1].split()[1])
-        except (OSError, ValueError, IndexError):
+            with open(f"/proc/{entry}/status", "rb") as fh:
+                fields = dict(line.split(b":", 1) for line in fh.read().splitlines() if b":" in line)
+            out[int(entry)] = (int(fields[b"PPid"]), int(fields[b"Uid"].split()[0]))
+        except (OSError, ValueError, KeyError, IndexError):
             continue
-        children.setdefault(ppid, []).append(int(entry))
+    return out
+
+
+def _descendants(pid: int, procs: dict[int, tuple[int, int]] | None = None) -> list[int]:
+    procs = _processes() if procs is None else procs
+    children: dict[int, list[int]] = {}
+    for p, (ppid, _uid) in procs.items():
+        children.setdefault(ppid, []).append(p)
     out, todo = [], [pid]
     while todo:
-        p = todo.pop()
-        for c in children.get(p, []):
+        for c in children.get(todo.pop(), []):
             out.append(c)
             todo.append(c)
     return out
 
 
-def _kill_tree(proc: subprocess.Popen) -> None:
-    """Kill the child and every process it started (its kernel runs in a session of its own)."""
-    pids = _descendants(proc.pid)
-    for pid in [proc.pid, *pids]:
+def _kill_all(proc: subprocess.Popen, uid: int | None) -> None:
+    """Kill the client, everything it started and every process of the sandbox's uid. (Killing the
+    sandbox's first process already ends its PID namespace; the uid sweep is a second line.)"""
+    procs = _processes()
+    victims = [proc.pid, *_descendants(proc.pid, procs)]
+    if uid is not None:
+        victims += [p for p, (_ppid, u) in procs.items() if u == uid]
+    for pid in victims:
         try:
             os.kill(pid, signal.SIGKILL)
         except (ProcessLookupError, PermissionError):
@@ -148,20 +338,10 @@ def _kill_tree(proc: subprocess.Popen) -> None:
         pass
 
 
-def _copy_data(src: Path, dest: Path, withhold: list[str]) -> None:
-    shutil.copytree(src, dest, ignore=shutil.ignore_patterns("__pycache__", ".cache"))
-    for rel in withhold:
-        target = (dest / rel).resolve()
-        if dest.resolve() not in target.parents:
-            continue
-        if target.is_dir():
-            shutil.rmtree(target)
-        elif target.exists():
-            target.unlink()
-
-
 def _read_submission(folder: Path) -> tuple[bytes | None, str]:
     """Read submission.csv without following links (it is written by untrusted code)."""
+    import stat as st
+
     path = folder / SUBMISSION
     try:
         fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK)
@@ -170,8 +350,6 @@ def _read_submission(folder: Path) -> tuple[bytes | None, str]:
     except OSError:
         return None, f"`{SUBMISSION}` is not a regular file (a link?): write the CSV itself"
     try:
-        import stat as st
-
         info = os.fstat(fd)
         if not st.S_ISREG(info.st_mode):
             return None, f"`{SUBMISSION}` is not a regular file: write the CSV itself"
@@ -182,40 +360,85 @@ def _read_submission(folder: Path) -> tuple[bytes | None, str]:
         os.close(fd)
 
 
+def _mount_tmpfs(folder: Path, size_mb: int) -> bool:
+    """Mount a tmpfs of ``size_mb`` on ``folder`` (root only); False if that is not possible here."""
+    opts = f"size={size_mb}m,mode=0755,nosuid,nodev"
+    return subprocess.run(["mount", "-t", "tmpfs", "-o", opts, "tmpfs", str(folder)], stdin=subprocess.DEVNULL,
+                          stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL).returncode == 0
+
+
+def _unmount(folder: Path) -> None:
+    if subprocess.run(["umount", str(folder)], stderr=subprocess.DEVNULL).returncode != 0:
+        subprocess.run(["umount", "-l", str(folder)], stderr=subprocess.DEVNULL)
+
+
+def _preexec(limits: Limits):
+    def apply():
+        import resource
+
+        mem = limits.memory_mb * 1024 * 1024
+        resource.setrlimit(resource.RLIMIT_AS, (mem, mem))
+        fsize = limits.file_mb * 1024 * 1024
+        resource.setrlimit(resource.RLIMIT_FSIZE, (fsize, fsize))
+        resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
+        # root ignores RLIMIT_NPROC; the sandbox's own uid (after setpriv) does not
+        resource.setrlimit(resource.RLIMIT_NPROC, (limits.nproc, limits.nproc))
+        os.umask(0o077)
+    return apply
+
+
 def run_notebook(notebook: Path | str, data_src: Path | str, limits: Limits = Limits(),
-                 withhold: list[str] | None = None) -> NotebookRun:
-    """Run one notebook in a fresh sandbox; return its status and the bytes of its submission.csv."""
+                 withhold: list[str] | None = None, public_data: Path | str | None = None,
+                 unsafe: bool = False, hide: tuple[str, ...] = ()) -> NotebookRun:
+    """Run one notebook in a fresh sandbox; return its status and the bytes of its submission.csv.
+
+    ``public_data``: a folder prepared by :func:`prepare_public_data` and shared, read-only, by the
+    sandboxes of one batch (else each run copies ``data_src`` minus ``withhold`` itself). ``unsafe``: run
+    without isolation where none is available (the instructor's explicit choice); without it such a
+    run is refused. ``hide``: further folders to mask (the unshare fallback; bwrap shows nothing else)."""
     started = time.perf_counter()
-    tmp = Path(tempfile.mkdtemp(prefix="grade-nb-"))
-    drop = os.geteuid() == 0
+    mode = isolation()
+    if mode == "none" and not unsafe:
+        return NotebookRun("refused", REFUSED, None, 0.0)
+    tmp = Path(tempfile.mkdtemp(prefix="grade-nb-"))  # 0700: no other user reads a sandbox's files
+    uid = _fresh_uid() if mode != "none" and os.geteuid() == 0 else None
+    box, mounted = tmp, False
     try:
-        _copy_data(Path(data_src), tmp / "data", withhold or [])
-        work, home = tmp / "notebooks", tmp / "home"
-        work.mkdir()
-        home.mkdir()
+        if uid is not None:  # what the sandbox may write lives on a tmpfs of its own: it cannot fill the disk
+            box = tmp / "box"
+            box.mkdir(mode=0o755)
+            mounted = _mount_tmpfs(box, limits.work_mb)
+        work, kernel = box / "notebooks", box / "kernel"
+        data = Path(public_data) if public_data and mode != "none" else None
+        if data is None:
+            data = prepare_public_data(data_src, tmp / "data", withhold or [])
+        for folder in (work, kernel):
+            folder.mkdir(mode=0o700)
         shutil.copyfile(notebook, work / "submission.ipynb")
-        if drop:
-            for dirpath, dirnames, filenames in os.walk(tmp):
-                os.chown(dirpath, NOBODY, NOBODY)
-                for f in filenames:
-                    os.chown(os.path.join(dirpath, f), NOBODY, NOBODY)
-            os.chmod(tmp, 0o755)
-        env = {
-            "PATH": os.path.dirname(sys.executable) + ":/usr/bin:/bin",
-            "HOME": str(home), "IPYTHONDIR": str(home / ".ipython"),
-            "JUPYTER_RUNTIME_DIR": str(home / "runtime"), "JUPYTER_DATA_DIR": str(home / "jupyter"),
-            "JUPYTER_CONFIG_DIR": str(home / "jupyter-config"), "MPLCONFIGDIR": str(home / "mpl"),
-            "COMPENDIUM_ROOT": str(tmp), "MPLBACKEND": "Agg", "PYTHONDONTWRITEBYTECODE": "1",
-            "OPENBLAS_NUM_THREADS": "1", "OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1",
-            "MALLOC_ARENA_MAX": "2", "LANG": "C.UTF-8", "TMPDIR": str(home),
-        }
+        if uid is not None:
+            for path in (work, kernel, work / "submission.ipynb"):
+                os.chown(path, uid, uid)
+        folders = _Folders(data, work, kernel, tmp)
+        # The client's environment (with --unsafe also the kernel's): its own home in the temporary
+        # folder, so that no Jupyter or IPython setting of the instructor's account is read.
+        env = {**_environment(str(tmp)), "COMPENDIUM_ROOT": str(tmp), "PYTHONPATH": "",
+               "JUPYTER_RUNTIME_DIR": str(kernel)}
+        if mode == "bwrap":
+            prefix = bwrap_command(folders, uid, limits, [])
+        elif mode == "unshare":
+            prefix = unshare_command(folders, uid, limits, [], tuple(str(Path(h).resolve()) for h in hide))
+        else:
+            prefix = []
         read_fd, write_fd = os.pipe()
-        cmd = [sys.executable, "-m", "compendium.grading.sandbox", str(work / "submission.ipynb"),
-               str(write_fd), str(limits.cell_timeout), str(limits.startup_timeout)]
+        spec = {"notebook": str(work / "submission.ipynb"), "fd": write_fd, "cell_timeout": limits.cell_timeout,
+                "startup_timeout": limits.startup_timeout, "prefix": prefix, "kernel_dir": str(kernel),
+                "owner": uid, "cwd": str(work),
+                "kernel_inside": f"{INSIDE}/kernel" if mode == "bwrap" else str(kernel)}
+        cmd = [sys.executable, "-m", "compendium.grading.sandbox", json.dumps(spec)]
         try:
-            proc = subprocess.Popen(cmd, cwd=work, env=env, pass_fds=(write_fd,), start_new_session=True,
+            proc = subprocess.Popen(cmd, cwd=tmp, env=env, pass_fds=(write_fd,), start_new_session=True,
                                     stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
-                                    stderr=subprocess.DEVNULL, preexec_fn=_preexec(limits, drop))
+                                    stderr=subprocess.DEVNULL, preexec_fn=_preexec(limits))
         finally:
             os.close(write_fd)
         try:
@@ -223,7 +446,7 @@ def run_notebook(notebook: Path | str, data_src: Path | str, limits: Limits = Li
             timed_out = False
         except subprocess.TimeoutExpired:
             timed_out = True
-        _kill_tree(proc)
+        _kill_all(proc, uid)
         os.set_blocking(read_fd, False)
         try:
             raw = os.read(read_fd, 1_000_000)
@@ -244,17 +467,60 @@ def run_notebook(notebook: Path | str, data_src: Path | str, limits: Limits = Li
                                f"{limits.memory_mb} MB exceeded, or it killed itself)", None, runtime)
         if report["status"] != "ok":
             return NotebookRun(report["status"], report["message"], None, runtime)
-        data, problem = _read_submission(work)
-        if data is None:
+        data_bytes, problem = _read_submission(work)
+        if data_bytes is None:
             return NotebookRun("error", problem, None, runtime)
-        return NotebookRun("ok", "", data, runtime)
+        return NotebookRun("ok", "", data_bytes, runtime)
     finally:
+        if mounted:
+            _unmount(box)
         shutil.rmtree(tmp, ignore_errors=True)
 
 
+def one_line(text: str, limit: int = 200) -> str:
+    """The first line of an exception message, printable characters only, at most ``limit`` long: what
+    of a student's error may reach the feedback."""
+    first = str(text).strip().splitlines()[0] if str(text).strip() else ""
+    clean = "".join(ch if ch.isprintable() else "?" for ch in first)
+    return clean[:limit] + ("…" if len(clean) > limit else "")
+
+
 # ------------------------------------------------------------------------------------------ the child
-def _child(notebook: str, fd: int, cell_timeout: float, startup_timeout: float) -> int:
-    out = os.fdopen(fd, "w", encoding="utf-8")
+def sandboxed_kernel_manager_class(kernel_dir: str, prefix: list[str], owner: int | None, inside: str):
+    """A kernel manager whose kernel starts inside the sandbox: its command is prefixed with the
+    sandbox's, and it reads a copy of the connection file in the shared socket folder (seen inside as
+    ``inside``), readable by the sandbox's uid."""
+    from traitlets import default
+
+    from compendium.kernels import ipc_kernel_manager_class
+
+    class SandboxedKernelManager(ipc_kernel_manager_class(kernel_dir)):
+        @default("connection_file")
+        def _connection_file_default(self):
+            return str(Path(kernel_dir) / "kernel.json")
+
+        def write_connection_file(self, **kwargs):
+            super().write_connection_file(**kwargs)
+            # the kernel's copy names the socket folder as the sandbox sees it
+            with open(self.connection_file, encoding="utf-8") as fh:
+                info = json.load(fh)
+            info["ip"] = info["ip"].replace(kernel_dir, inside, 1)
+            path = Path(kernel_dir) / "inside.json"
+            path.write_text(json.dumps(info), encoding="utf-8")
+            if owner is not None:
+                os.chown(path, owner, owner)
+
+        def format_kernel_cmd(self, extra_arguments=None):
+            cmd = super().format_kernel_cmd(extra_arguments)
+            real = os.path.realpath(self.connection_file)
+            return [*prefix, *(f"{inside}/inside.json" if c == real else c for c in cmd)]
+
+    return SandboxedKernelManager
+
+
+def _child(spec: dict) -> int:
+    out = os.fdopen(spec["fd"], "w", encoding="utf-8")
+    cell_timeout = spec["cell_timeout"]
 
     def report(status: str, message: str) -> int:
         out.write(json.dumps({"status": status, "message": message}))
@@ -268,25 +534,25 @@ def _child(notebook: str, fd: int, cell_timeout: float, startup_timeout: float) 
     except Exception as err:  # pragma: no cover - environment broken
         return report("error", f"grader could not start ({type(err).__name__})")
     try:
-        nb = nbformat.read(notebook, as_version=4)
+        nb = nbformat.read(spec["notebook"], as_version=4)
     except Exception as err:
         return report("error", f"the file is not a readable Jupyter notebook ({type(err).__name__}): "
                                "hand in the .ipynb saved by Jupyter")
     current = {"index": None, "peak_kb": 0}
 
-    def watch(pid: int) -> None:  # the kernel's peak address space (VmPeak), polled until it exits
-        import threading
+    def watch(pid: int) -> None:  # the kernel's peak address space (VmPeak), polled until the sandbox ends
+        def peak_of(p: int) -> int:
+            try:
+                with open(f"/proc/{p}/status") as fh:
+                    return next((int(line.split()[1]) for line in fh if line.startswith("VmPeak:")), 0)
+            except (OSError, ValueError):
+                return 0
 
         def poll():
-            while True:
-                try:
-                    with open(f"/proc/{pid}/status") as fh:
-                        for line in fh:
-                            if line.startswith("VmPeak:"):
-                                current["peak_kb"] = max(current["peak_kb"], int(line.split()[1]))
-                except (OSError, ValueError):
-                    return
-                time.sleep(0.1)
+            while os.path.exists(f"/proc/{pid}"):
+                for p in [pid, *_descendants(pid)]:
+                    current["peak_kb"] = max(current["peak_kb"], peak_of(p))
+                time.sleep(0.25)
 
         threading.Thread(target=poll, daemon=True).start()
 
@@ -303,14 +569,13 @@ def _child(notebook: str, fd: int, cell_timeout: float, startup_timeout: float) 
         limit = resource.getrlimit(resource.RLIMIT_AS)[0]
         return limit != resource.RLIM_INFINITY and current["peak_kb"] * 1024 >= 0.9 * limit
 
-    from compendium.kernels import KERNEL_SHUTDOWN, ipc_kernel_manager_class
+    from compendium.kernels import KERNEL_SHUTDOWN
 
-    # Unix sockets, not TCP ports: two workers starting kernels at once cannot race for a port.
-    sockets = tempfile.mkdtemp(prefix=".kernel-", dir=os.getcwd())
-    client = NotebookClient(nb, timeout=cell_timeout, startup_timeout=int(startup_timeout),
-                            kernel_manager_class=ipc_kernel_manager_class(sockets),
+    client = NotebookClient(nb, timeout=cell_timeout, startup_timeout=int(spec["startup_timeout"]),
+                            kernel_manager_class=sandboxed_kernel_manager_class(
+                                spec["kernel_dir"], spec["prefix"], spec["owner"], spec["kernel_inside"]),
                             kernel_name="python3", allow_errors=False, record_timing=False,
-                            resources={"metadata": {"path": os.getcwd()}}, on_cell_start=on_start,
+                            resources={"metadata": {"path": spec["cwd"]}}, on_cell_start=on_start,
                             shutdown_kernel=KERNEL_SHUTDOWN)
     code_cells = [i for i, c in enumerate(nb.cells) if c.cell_type == "code"]
 
@@ -330,16 +595,16 @@ def _child(notebook: str, fd: int, cell_timeout: float, startup_timeout: float) 
         return report("error", f"the kernel died in {where()} (memory limit exceeded, or the process was "
                                "killed): keep the notebook within the memory limit")
     except CellExecutionError as err:
-        ename = getattr(err, "ename", "Error")
-        evalue = str(getattr(err, "evalue", ""))[:200]
+        ename = one_line(getattr(err, "ename", "Error"), 80)
+        evalue = one_line(getattr(err, "evalue", ""))
         if ename == "MemoryError":
             return report("error", f"{where()} ran out of memory (MemoryError): keep within the memory limit")
         return report("error", f"{where()} raised {ename}: {evalue} -- run the notebook top to bottom "
                                "(Kernel → Restart & Run All) before handing it in")
     except Exception as err:
-        return report("error", f"the notebook could not be run ({type(err).__name__}: {str(err)[:200]})")
+        return report("error", f"the notebook could not be run ({type(err).__name__}: {one_line(err)})")
     return report("ok", "")
 
 
 if __name__ == "__main__":
-    sys.exit(_child(sys.argv[1], int(sys.argv[2]), float(sys.argv[3]), float(sys.argv[4])))
+    sys.exit(_child(json.loads(sys.argv[1])))

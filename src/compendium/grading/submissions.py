@@ -8,6 +8,8 @@ or, when the file cannot be graded, ``codes=None`` and the list of problems. Che
    (Excel's "CSV UTF-8") is accepted.
 2. CSV structure: parse errors, a separator other than a comma, header lacking ``item_id`` or a
    variable, rows with more or fewer fields than the header.
+   More rows than the template's items plus 100 is rejected before any row is read (a "did you mean"
+   search is made only for the problems listed, so a huge file costs no more than a normal one).
 3. content: empty or unknown item ids, duplicate rows, missing items, empty cells, unknown codes (with
    the allowed codes and a "did you mean" suggestion).
 
@@ -23,6 +25,8 @@ import io
 from dataclasses import dataclass, field
 
 MAX_LISTED = 8
+#: rows beyond the template's items that are tolerated before the file is rejected unread
+EXTRA_ROWS = 100
 
 
 @dataclass
@@ -35,6 +39,11 @@ class Parsed:
 def _listing(things: list[str]) -> str:
     shown = ", ".join(things[:MAX_LISTED])
     return shown + (f" … and {len(things) - MAX_LISTED} more" if len(things) > MAX_LISTED else "")
+
+
+def _short(value: str, n: int = 60) -> str:
+    """A student's value, cut to a length a comment can show."""
+    return value if len(value) <= n else value[: n - 1] + "…"
 
 
 def decode(data: bytes) -> tuple[str | None, list[str]]:
@@ -79,6 +88,9 @@ def parse_submission(data: bytes, items: list[str], variables: dict[str, tuple[s
     rows = [r for r in rows if any(c.strip() for c in r)]
     if not rows:
         return Parsed(None, ["the file has no rows: fill in the template"])
+    if len(rows) - 1 > len(items) + EXTRA_ROWS:
+        return Parsed(None, [f"the file has {len(rows) - 1:,} rows but the template has {len(items)} items: "
+                             "hand in the template with one row per item"])
     header = [_norm(h) for h in rows[0]]
     expected = ["item_id", *variables]
     if len(header) == 1 and any(sep in rows[0][0] for sep in (";", "\t", "|")):
@@ -89,7 +101,7 @@ def parse_submission(data: bytes, items: list[str], variables: dict[str, tuple[s
     missing_cols = [c for c in expected if c not in header]
     if missing_cols:
         return Parsed(None, [f"the header lacks column(s) {_listing(missing_cols)}: the first row must be "
-                             f"`{','.join(expected)}` (found `{','.join(rows[0])}`)"])
+                             f"`{','.join(expected)}` (found `{_short(','.join(rows[0]), 200)}`)"])
     dup_cols = sorted({h for h in header if header.count(h) > 1 and h in expected})
     if dup_cols:
         return Parsed(None, [f"column(s) {', '.join(dup_cols)} appear twice in the header: keep one of each"])
@@ -111,8 +123,9 @@ def parse_submission(data: bytes, items: list[str], variables: dict[str, tuple[s
             unknown_items.append(f"line {line_no}: empty item_id")
             continue
         if item not in known:
-            near = difflib.get_close_matches(item, items, n=1)
-            unknown_items.append(f"line {line_no}: '{item}'" + (f" (did you mean '{near[0]}'?)" if near else ""))
+            # a suggestion only for the ids that will be listed: the fuzzy search costs per row
+            near = difflib.get_close_matches(item[:200], items, n=1) if len(unknown_items) < MAX_LISTED else []
+            unknown_items.append(f"line {line_no}: '{_short(item)}'" + (f" (did you mean '{near[0]}'?)" if near else ""))
             continue
         if item in seen:
             duplicates.append(f"'{item}' on lines {seen[item]} and {line_no}")
@@ -124,9 +137,10 @@ def parse_submission(data: bytes, items: list[str], variables: dict[str, tuple[s
                 empty_cells.append(f"line {line_no} ('{item}'), {var}")
                 continue
             if value not in allowed:
-                near = difflib.get_close_matches(value, list(allowed), n=1, cutoff=0.6)
+                near = difflib.get_close_matches(value[:200], list(allowed), n=1, cutoff=0.6) \
+                    if len(bad_codes) < MAX_LISTED else []
                 hint = f"did you mean '{near[0]}'? " if near else ""
-                bad_codes.append(f"line {line_no} ('{item}'): '{row[col[var]].strip()}' is not a code for {var} "
+                bad_codes.append(f"line {line_no} ('{item}'): '{_short(row[col[var]].strip())}' is not a code for {var} "
                                  f"({hint}allowed: {', '.join(allowed)})")
                 continue
             codes[var][item] = value
