@@ -131,10 +131,10 @@ def test_b_gambar_1_shows_the_2019_session_outside_the_2017_2018_span(data, reg)
 def test_a_changed_label_in_the_data_is_what_gets_drawn(data, reg):
     """The label check can fail: a figure drawn from altered data no longer matches the coding."""
     stages = data["stages"].copy()
-    i = stages.index[stages["stage_id"] == "bsi-4-student-exchange"][0]
+    i = stages.index[stages["stage_id"] == "bsi-5-student-exchange"][0]
     stages.loc[i, "label"] = "Pertukaran pelajar dan mahasiswa"
     drawn = {(t, r, f): x for t, r, f, x in figures.data_labels(build(data, reg, "B-Bagan-1", stages))}
-    assert drawn[("stages", "bsi-4-student-exchange", "label")] == "Pertukaran pelajar dan mahasiswa"
+    assert drawn[("stages", "bsi-5-student-exchange", "label")] == "Pertukaran pelajar dan mahasiswa"
     assert drawn != {k: v for k, v in expected_items(data, "B-Bagan-1").items()}
 
 

@@ -546,3 +546,37 @@ def _check_rules(folder: Path, tables: dict[str, _Table], problems: list[str]) -
             if rec["role_basis"] == "inferred" and not rec["reconstruction"].strip():
                 problems.append(f"{actors.path} line {line}, column 'reconstruction': '' is empty although role_basis "
                                 f"is 'inferred'; expected one sentence saying why the role '{rec['role']}' was inferred")
+    ties = tables.get("ties")
+    if ties is not None and ties.usable:
+        for line, rec in ties.records():
+            if rec.get("basis") == "inferred" and not rec.get("reconstruction", "").strip():
+                problems.append(f"{ties.path} line {line}, column 'reconstruction': '' is empty although basis is "
+                                f"'inferred'; expected one sentence saying what of tie {rec['tie_id']} the coder inferred")
+    _check_classes(tables, problems)
+
+
+def _check_classes(tables: dict[str, _Table], problems: list[str]) -> None:
+    """A field declaring ``x-classes`` (ties' relation) gives every category a ``class`` among them, and
+    every class is defined in English and Indonesian with at least one known segment quoting the papers:
+    measures of involvement rely on this map (interaction ties are not affiliations)."""
+    known = {rec["segment_id"] for _, rec in tables["segments"].records()} if "segments" in tables else None
+    for t in tables.values():
+        for f in t.fields:
+            classes = {c.get("value"): c for c in f.get("x-classes", [])}
+            if not classes:
+                continue
+            where = f"datapackage.json resource '{t.descriptor.get('name')}', field '{f['name']}'"
+            for c in f.get("x-categories", []):
+                if c.get("class") not in classes:
+                    problems.append(f"{where}, category '{c.get('value')}': class {c.get('class')!r} is not one of "
+                                    f"the field's x-classes; expected one of: {', '.join(classes)}")
+            for value, c in classes.items():
+                missing = [k for k in ("label_en", "label_id", "definition_en", "definition_id") if not c.get(k)]
+                if missing:
+                    problems.append(f"{where}, class '{value}': {', '.join(missing)} empty; expected the class "
+                                    "labelled and defined in English and Indonesian")
+                segs = c.get("segments", [])
+                bad = [s for s in segs if known is not None and s not in known]
+                if not segs or bad:
+                    problems.append(f"{where}, class '{value}': segments {bad or segs!r}; expected at least one "
+                                    "known segment_id quoting the papers for the definition")

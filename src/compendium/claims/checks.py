@@ -9,7 +9,7 @@ import pandas as pd
 
 from compendium.claims.evidence import (_NUMBER_WORDS, _case_actors, _distinct, _fmt_counts, _independent,
                                         _memo, _output_counts, _own, _quote, _segments_by_id, _where,
-                                        indonesian_number)
+                                        indonesian_number, involvement_ties)
 from compendium.claims.model import (CONTRADICTED, MIN_CODED, NOT_TESTABLE, PARTLY, SUPPORTED, Result)
 from compendium.coding import date_bounds
 
@@ -20,15 +20,20 @@ from compendium.coding import date_bounds
 def actor_ranking(tables, variant, claim) -> Result:
     from compendium import network
 
+    # paper A ranks by involvement ("terlibat"): the view's tie reading says which relation classes count
     actors = tables["actors"]
-    H = _memo(tables, "collapsed_network",
-              lambda: network.collapse(network.build_multigraph(actors, tables["ties"])))
+    H = _memo(tables, "collapsed_involvement_network",
+              lambda: network.collapse(network.build_multigraph(actors, involvement_ties(tables))))
     row = _memo(tables, ("ranking", variant.measure), lambda: network.ranking_robustness(
         H, actors, measures=[variant.measure], aggregations=["max"]).iloc[0])
     scores = {g: float(row[f"score_{g}"]) for g in network.PAPER_A_RANKING}
-    evidence = (f"{variant.measure} (strongest member): "
+    classes, basis = tables.get("_reading", network.DEFAULT_TIE_READING)
+    evidence = (f"{variant.measure} (strongest member) on {classes} ties ({basis}): "
                 + ", ".join(f"{g} {s:.3g}" for g, s in scores.items())
                 + f"; order {row['order']}; Kendall tau {row['tau']:.2f}")
+    if len({round(v, 12) for v in scores.values()}) == 1:
+        return Result(NOT_TESTABLE, evidence, "the three groups score the same: the ties cannot rank them",
+                      [claim["segment_id"]])
     if bool(row["matches_paper"]):
         verdict, why = SUPPORTED, "the network reproduces paper A's order exactly"
     elif row["rank_mayor"] == 1 or (not pd.isna(row["tau"]) and row["tau"] > 0):
@@ -128,7 +133,9 @@ def cikapundung_combination(tables, variant, claim) -> Result:
 def ksp_most_active_bus(tables, variant, claim) -> Result:
     from compendium.network import tie_years
 
-    ties = _independent(tables["ties"], claim)
+    # "institusi advokasi kebijakan yang paling berperan aktif": advising counts; appointing the presenters
+    # (an authority tie, tie-021..023, the appointer inferred) counts only under the widest tie reading
+    ties = _independent(involvement_ties(tables), claim)
     ties = ties[ties["relation"].isin(["advocacy", "consultation", "appointment"])]
     in_window = [bool(set(tie_years(s, e)) & {2017, 2018}) for s, e in zip(ties["date_start"], ties["date_end"])]
     ties = ties[in_window]
@@ -221,40 +228,56 @@ def stage_count_consistent(tables, variant, claim) -> Result:
 
 
 def six_implementation_stages(tables, variant, claim) -> Result:
+    """The conclusion's 'enam tahapan' against paper B's lost Bagan 1. The coded sequence lists the
+    activities the paragraphs after the chart name, in order, without cutting them to six; and the
+    sentence introducing the chart says it shows how the principles are found in the scheme, so the
+    chart need not have shown stages at all."""
     stated = [n for s, n, _ in stated_stage_counts(tables) if s in _own(claim)]
     if not stated:
         return Result(NOT_TESTABLE, "the claim's quote states no number", "no stated number of stages")
     st = tables["stages"]
     seq = st[st["sequence"] == "bandung-seoul-implementation"]
     rebuilt = int((seq["reconstruction"] != "").sum())
-    evidence = f"stated {stated[0]}; coded bandung-seoul-implementation: {len(seq)} stages, {rebuilt} with reconstructed labels"
+    evidence = (f"stated {stated[0]}; activities named after the lost Bagan 1: {len(seq)}, "
+                f"{rebuilt} with the coder's labels")
     segs = sorted(seq["segment_id"])
-    if len(seq) != stated[0]:
-        return Result(CONTRADICTED, evidence, "the paragraphs after Bagan 1 give another number of stages", segs)
-    if rebuilt > len(seq) / 2:
-        return Result(PARTLY, evidence, "six stages can be read from the text, but Bagan 1 is lost and the labels are the coder's", segs)
-    return Result(SUPPORTED, evidence, "the printed stages match the stated number", segs)
+    if len(seq) and rebuilt == 0:
+        if len(seq) == stated[0]:
+            return Result(SUPPORTED, evidence, "the printed stages match the stated number", segs)
+        return Result(CONTRADICTED, evidence, "the printed stages are not as many as stated", segs)
+    return Result(NOT_TESTABLE, evidence,
+                  f"Bagan 1 is lost and no stage is printed; the text after it names {len(seq)} activities, "
+                  "and the sentence introducing it says it shows how the principles are found in the scheme, "
+                  "so the number of stages cannot be read from the text", segs)
 
 
 LBEG = ("smart-living", "smart-branding", "smart-environment", "smart-government")
 
 
 def smart_lbeg_coverage(tables, variant, claim) -> Result:
+    """Tabel 2 is arranged by the four dimensions and is marked ``shaped_by`` this claim, so the view
+    holds only the outputs placed by other passages. Outputs the papers give no dimension (the bus
+    reform, though the conclusion names 'transportasi kota') are not dropped: they are outputs nobody
+    placed in the four; ``unclear='against'`` counts them as outside."""
     counts = _output_counts(tables, "dimension")
     unclear = counts.pop("unclear")
     inside = sum(counts[d] for d in LBEG)
-    base = sum(counts.values()) + (unclear if variant.unclear == "against" else 0)
+    base = inside + unclear
     used = [d for d in LBEG if counts[d]]
-    share = inside / base if base else float("nan")
-    evidence = (f"{inside} of {base} counted outputs in the four dimensions ({share:.0%}); unclear {unclear} "
-                f"({variant.unclear}); dimensions used {len(used)}/4")
     po = tables["policy_outputs"]
-    segs = sorted(po.loc[po["dimension"] == "unclear", "segment_id"])
-    if base and inside == base and len(used) == 4:
-        return Result(SUPPORTED, evidence, "every counted output falls in one of the four dimensions", segs)
-    if base and share >= 0.5:
-        return Result(PARTLY, evidence, f"{base - inside} counted output(s) fit none of the four dimensions", segs)
-    return Result(CONTRADICTED, evidence, "most outputs fit none of the four dimensions", segs)
+    evidence = (f"outputs not arranged by the claim: {base}; placed in the four dimensions {inside}, "
+                f"no dimension printed {unclear} ({', '.join(sorted(po.loc[po['dimension'] == 'unclear', 'output_id']))}); "
+                f"dimensions used {len(used)}/4")
+    segs = sorted(po["segment_id"])
+    if base == 0 or (inside == 0 and variant.unclear == "drop"):
+        return Result(NOT_TESTABLE, evidence,
+                      "the only outputs placed in the four dimensions are Tabel 2's, which the paper arranged by "
+                      "those dimensions; no other passage places an output in them", segs)
+    if inside == base and len(used) == 4:
+        return Result(SUPPORTED, evidence, "every output falls in one of the four dimensions", segs)
+    if inside / base >= 0.5:
+        return Result(PARTLY, evidence, f"{unclear} output(s) are placed in none of the four dimensions", segs)
+    return Result(CONTRADICTED, evidence, "most outputs not arranged by the claim are placed in none of the four dimensions", segs)
 
 
 def paradiplomacy_principles(tables, variant, claim) -> Result:
@@ -609,3 +632,7 @@ FUNCTIONS = {f.__name__: f for f in (
     method_literature_only, coercion_via_sci, single_sign_on, businesses_korean,
     seoul_policies_adopted, ksp_advises_indonesia, ksp_six_steps)}
 """Claim functions by name (the ``function`` column of ``claims.csv``)."""
+
+INVOLVEMENT = frozenset({actor_ranking, ksp_most_active_bus})
+"""The checks that measure involvement, and so count only the relation classes of the tie reading
+(:func:`~compendium.claims.evidence.involvement_ties`); every other check sees all classes."""
