@@ -529,7 +529,7 @@ def method_literature_only(tables, variant, claim) -> Result:
 
 
 def coercion_via_sci(tables, variant, claim) -> Result:
-    ties = tables["ties"]
+    ties = _independent(tables["ties"], claim)  # the claim's own membership sentence is not evidence
     member = ties[(ties["relation"] == "membership") & (ties["source"] == "bandung-city")
                   & (ties["target"] == "sister-city-international")]
     counts = _output_counts(tables, "transfer")
