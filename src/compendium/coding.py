@@ -553,6 +553,8 @@ def _check_rules(folder: Path, tables: dict[str, _Table], problems: list[str]) -
                 problems.append(f"{ties.path} line {line}, column 'reconstruction': '' is empty although basis is "
                                 f"'inferred'; expected one sentence saying what of tie {rec['tie_id']} the coder inferred")
     _check_classes(tables, problems)
+    _check_inconsistencies(tables, problems)
+    _check_claim_sentences(tables, problems)
 
 
 def _check_classes(tables: dict[str, _Table], problems: list[str]) -> None:
@@ -580,3 +582,35 @@ def _check_classes(tables: dict[str, _Table], problems: list[str]) -> None:
                 if not segs or bad:
                     problems.append(f"{where}, class '{value}': segments {bad or segs!r}; expected at least one "
                                     "known segment_id quoting the papers for the definition")
+
+
+def _check_inconsistencies(tables: dict[str, _Table], problems: list[str]) -> None:
+    """``inconsistencies.csv``: ``papers`` names exactly the papers of the cited segments, and a
+    ``between`` row cites both papers."""
+    inc = tables.get("inconsistencies")
+    if inc is None or not inc.usable:
+        return
+    for line, rec in inc.records():
+        cited = "".join(sorted({s[0].upper() for s in rec["segments"].split(";") if s[:2] in ("a-", "b-")}))
+        if cited and rec["papers"] != cited:
+            problems.append(f"{inc.path} line {line}, column 'papers': '{rec['papers']}' but the segments are from "
+                            f"paper(s) {cited}; expected '{cited}'")
+        if rec["kind"] == "between" and cited != "AB":
+            problems.append(f"{inc.path} line {line}, column 'kind': 'between' but every segment is from paper "
+                            f"{cited}; expected 'within', or segments from both papers")
+
+
+def _check_claim_sentences(tables: dict[str, _Table], problems: list[str]) -> None:
+    """``claim_sentences.csv``: a claim or a restatement names its claim and the reason 'finding'; a
+    sentence that is not a claim names no claim and says what it is instead."""
+    cs = tables.get("claim-sentences")
+    if cs is None or not cs.usable:
+        return
+    for line, rec in cs.records():
+        if rec["decision"] in ("claim", "restates"):
+            if not rec["claim_id"] or rec["reason"] != "finding":
+                problems.append(f"{cs.path} line {line}, column 'claim_id': '{rec['claim_id']}' with reason "
+                                f"'{rec['reason']}' for decision '{rec['decision']}'; expected a claim_id and reason 'finding'")
+        elif rec["claim_id"] or rec["reason"] == "finding":
+            problems.append(f"{cs.path} line {line}, column 'reason': '{rec['reason']}' (claim '{rec['claim_id']}') for "
+                            "decision 'not-a-claim'; expected no claim_id and a reason other than 'finding'")

@@ -37,14 +37,14 @@ The package, by what each module holds: :mod:`~compendium.claims.model` (verdict
 
 from compendium.claims.checks import FUNCTIONS
 from compendium.claims.evidence import apply_variant, indonesian_number, load_tables
-from compendium.claims.ledger import (claim_page, evaluate, format_ledger, markdown, robustness,
-                                      run_variants)
+from compendium.claims.ledger import (claim_page, evaluate, format_ledger, inconsistencies_table, markdown,
+                                      robustness, run_variants, sentences_summary)
 from compendium.claims.model import (CODERS, CONTRADICTED, MEASURES, MIN_CODED, NOT_TESTABLE, PARTLY,
                                      REFERENCE, SUPPORTED, UNCLEAR, VERDICTS, Result, Variant, variants)
 
 __all__ = [
     "CODERS", "CONTRADICTED", "FUNCTIONS", "MEASURES", "MIN_CODED", "NOT_TESTABLE", "PARTLY", "REFERENCE",
     "SUPPORTED", "UNCLEAR", "VERDICTS", "Result", "Variant", "apply_variant", "claim_page", "evaluate",
-    "format_ledger", "indonesian_number", "load_tables", "markdown",
-    "robustness", "run_variants", "variants",
+    "format_ledger", "inconsistencies_table", "indonesian_number", "load_tables", "markdown",
+    "robustness", "run_variants", "sentences_summary", "variants",
 ]

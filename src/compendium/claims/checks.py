@@ -636,3 +636,152 @@ FUNCTIONS = {f.__name__: f for f in (
 INVOLVEMENT = frozenset({actor_ranking, ksp_most_active_bus})
 """The checks that measure involvement, and so count only the relation classes of the tie reading
 (:func:`~compendium.claims.evidence.involvement_ties`); every other check sees all classes."""
+
+
+# --------------------------------------------------------------------------------------------------
+# Findings added by the sentence-by-sentence read of issue 12
+
+def ksp_appointer_level(tables, variant, claim) -> Result:
+    ties = _independent(tables["ties"], claim)
+    actors = tables["actors"].set_index("actor_id")
+    appoint = ties[(ties["target"] == "ksp") & (ties["relation"] == "appointment")]
+    levels = [(t.source, actors.loc[t.source, "level"] if t.source in actors.index else "?") for t in appoint.itertuples()]
+    sub = [a for a, lv in levels if lv == "subnational"]
+    evidence = "appointers of KSP: " + (", ".join(f"{a} ({lv})" for a, lv in levels) or "none")
+    segs = sorted(set(appoint["segment_id"]))
+    if not levels:
+        return Result(NOT_TESTABLE, evidence, "no other passage says who appointed KSP", segs)
+    if len(sub) == len(levels):
+        return Result(SUPPORTED, evidence, "every appointer of KSP is a subnational government", segs)
+    if sub:
+        return Result(PARTLY, evidence, f"{', '.join(sub)} but also national bodies appoint KSP", segs)
+    return Result(CONTRADICTED, evidence, "KSP is appointed by national bodies, not by subnational governments", segs)
+
+
+def governance_outcome(tables, variant, claim) -> Result:
+    po = tables["policy_outputs"]
+    gov = po[(po["dimension"] == "smart-government") & (po["status"] == "implemented")]
+    tied = gov[(gov["seoul_model"] != "") | (gov["transfer"] != "unclear")]
+    evidence = (f"implemented smart-government outputs {len(gov)} ({', '.join(gov['output_id']) or 'none'}); "
+                f"tied to Seoul by a model or a transfer mechanism {len(tied)}")
+    segs = sorted(set(gov["segment_id"]))
+    if len(tied) >= 2:
+        return Result(SUPPORTED, evidence, "several governance outputs came from the cooperation", segs)
+    if len(tied) == 1:
+        return Result(PARTLY, evidence, "one governance output is tied to the cooperation", segs)
+    return Result(NOT_TESTABLE, evidence, "the papers tie no governance output to Seoul's advice and measure no "
+                  "efficiency, so the effect cannot be read from the text", segs)
+
+
+def _transfer(tables, variant, claim, mechanism: str) -> Result:
+    counts = _output_counts(tables, "transfer")
+    unclear = counts.pop("unclear")
+    n = counts[mechanism]
+    po = tables["policy_outputs"]
+    evidence = f"outputs coded {mechanism} {n}; transfer codes {_fmt_counts(counts)}, unclear {unclear} ({variant.unclear})"
+    segs = sorted(po.loc[po["transfer"] == mechanism, "segment_id"])
+    if n >= MIN_CODED:
+        return Result(SUPPORTED, evidence, f"{n} outputs came by {mechanism}", segs)
+    if n:
+        return Result(PARTLY, evidence, f"only {n} output(s) came by {mechanism}", segs)
+    if variant.unclear == "against":
+        return Result(CONTRADICTED, evidence, f"no output is coded {mechanism} (unclear counted against)", segs)
+    return Result(NOT_TESTABLE, evidence, f"no output can be coded {mechanism} from the text", segs)
+
+
+def transfer_learning(tables, variant, claim) -> Result:
+    return _transfer(tables, variant, claim, "learning")
+
+
+def transfer_competition(tables, variant, claim) -> Result:
+    return _transfer(tables, variant, claim, "competition")
+
+
+def consultant_influence(tables, variant, claim) -> Result:
+    from compendium import network
+
+    actors = tables["actors"].set_index("actor_id")
+    consultants = set(actors.index[actors["kind"].isin(["consultant", "research-institute"])])
+    bandung = set(actors.index[(actors["country"] == "ID") & actors["kind"].isin(["city-government", "city-agency", "person"])
+                               & (actors["level"] == "subnational")])
+    classes = network.relation_classes()
+    ties = _independent(tables["ties"], claim)
+    mine = ties[ties["source"].isin(consultants) & ties["target"].isin(bandung)]
+    by_class = mine["relation"].map(classes).value_counts().sort_index().to_dict()
+    evidence = "consultant ties to Bandung bodies by class: " + (_fmt_counts(by_class) or "none")
+    segs = sorted(set(mine["segment_id"]))
+    if by_class.get("authority"):
+        return Result(CONTRADICTED, evidence, "a consultant holds authority over a Bandung body", segs)
+    return Result(NOT_TESTABLE, evidence, "the consultants only advise; no passage describes how decisions were "
+                  "taken, so their influence on them cannot be checked", segs)
+
+
+def bandung_no_independent_advocate(tables, variant, claim) -> Result:
+    ties = _independent(tables["ties"], claim)
+    actors = tables["actors"].set_index("actor_id")
+    gov = set(actors.index[actors["kind"].isin(["city-government", "city-agency", "national-government", "ministry"])])
+    advisers = ties[(ties["target"] == "bandung-city") & ties["relation"].isin(["advocacy", "consultation"])]
+    ids = sorted(a for a in set(advisers["source"]) if a in actors.index and actors.loc[a, "country"] == "ID" and a not in gov)
+    tied = {a for a in ids if ((ties["source"] == a) & (ties["relation"] == "part-of")).any()
+            or ((ties["target"] == a) & (ties["source"] == "bandung-city") & (ties["relation"] == "appointment")).any()}
+    evidence = (f"Indonesian non-government advisers of Bandung: {', '.join(ids) or 'none'}; affiliated to another "
+                f"body or appointed by Bandung: {', '.join(sorted(tied)) or 'none'}")
+    segs = sorted(set(advisers[advisers["source"].isin(ids)]["segment_id"]))
+    if not ids:
+        return Result(NOT_TESTABLE, evidence, "no Indonesian adviser is coded apart from the claim", segs)
+    if len(tied) == len(ids):
+        return Result(SUPPORTED, evidence, "Bandung's only advisers belong to another body or were appointed by it", segs)
+    if tied:
+        return Result(PARTLY, evidence, "some Indonesian advisers are independent of Bandung", segs)
+    return Result(CONTRADICTED, evidence, "Bandung had independent Indonesian advisers", segs)
+
+
+FUNCTIONS.update({f.__name__: f for f in (
+    ksp_appointer_level, governance_outcome, transfer_learning, transfer_competition, consultant_influence,
+    bandung_no_independent_advocate)})
+
+
+def go_between_bridges(tables, variant, claim) -> Result:
+    actors = tables["actors"].set_index("actor_id")
+    named = sorted(actors.index[actors["segment_id"].isin(_own(claim)) & (actors["role"] == "go-between")])
+    ties = _independent(tables["ties"], claim)
+    rows, bridges = [], []
+    for a in named:
+        mine = ties[(ties["source"] == a) | (ties["target"] == a)]
+        others = set(mine["source"]) | set(mine["target"]) - {a}
+        sides = {actors.loc[o, "country"] for o in others - {a} if o in actors.index}
+        ok = {"ID", "KR"} <= sides
+        bridges += [a] if ok else []
+        rows.append(f"{a} ({'/'.join(sorted(sides)) or 'no ties'})")
+    evidence = f"go-between actors named: {len(named)}; tied to both sides by other passages: {len(bridges)} ({'; '.join(rows)})"
+    segs = sorted(set(ties[ties["source"].isin(named) | ties["target"].isin(named)]["segment_id"]))
+    if not named:
+        return Result(NOT_TESTABLE, evidence, "no actor is coded from the go-between sentences", segs)
+    if len(bridges) == len(named):
+        return Result(SUPPORTED, evidence, "every go-between actor links the Indonesian and the Korean side", segs)
+    if bridges:
+        lone = ", ".join(a for a in named if a not in bridges)
+        return Result(PARTLY, evidence, f"{lone}: tied to one side only outside the go-between sentences", segs)
+    return Result(CONTRADICTED, evidence, "no go-between actor links the two sides in the other passages", segs)
+
+
+def corroborated_elsewhere(tables, variant, claim) -> Result:
+    """A finding the papers state but do not measure: do other passages speak of it at all? The terms
+    are the ``/regex/`` in the claim's operationalisation."""
+    m = re.search(r"/(.+?)/", claim["operationalisation"])
+    if not m:
+        raise ValueError(f"claim {claim['claim_id']}: operationalisation names no /regex/ of terms")
+    terms = re.compile(m.group(1), re.IGNORECASE)
+    seg = tables["segments"]
+    own_quotes = [_quote(tables, s) for s in _own(claim)]
+    other = [s for s, q in zip(seg["segment_id"], seg["quote"]) if s not in _own(claim) and terms.search(q)
+             and not any(q in o or o in q for o in own_quotes)]
+    other = _distinct(tables, other)
+    evidence = (f"other passages on the same terms: {len(other)}"
+                + (f" ({', '.join(_where(tables, s) for s in other)})" if other else ""))
+    if other:
+        return Result(PARTLY, evidence, "other passages describe it, but nothing in the text measures it", other)
+    return Result(NOT_TESTABLE, evidence, "only the claim's own sentences (and their repetition in the other paper) speak of it", [])
+
+
+FUNCTIONS.update({f.__name__: f for f in (go_between_bridges, corroborated_elsewhere)})

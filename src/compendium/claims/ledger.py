@@ -131,6 +131,43 @@ def robustness(tables: dict | None = None, data_dir: Path | str | None = None,
 
 
 # --------------------------------------------------------------------------------------------------
+# Inconsistencies and the sentences read
+
+def inconsistencies_table(tables: dict, ledger: pd.DataFrame | None = None) -> pd.DataFrame:
+    """``data/inconsistencies.csv`` for reading: where each cited passage stands (``A p.574``,
+    ``B results``) beside its segment id, what differs and what the compendium does; with ``ledger``
+    (:func:`evaluate`), the verdict of every claim the row names, as computed now (never stored)."""
+    import re
+
+    from compendium.claims.evidence import _where
+
+    inc = tables["inconsistencies"]
+    out = pd.DataFrame({
+        "inconsistency_id": inc["inconsistency_id"], "kind": inc["kind"], "papers": inc["papers"],
+        "where": ["; ".join(f"{_where(tables, s)} [{s}]" for s in segs) for segs in inc["segments"]],
+        "what differs": inc["differs_en"], "what the compendium does": inc["compendium_en"]})
+    if ledger is not None:
+        verdict = ledger.set_index("claim_id")["verdict"]
+        out["claims tested (verdict)"] = [
+            "; ".join(f"{c}: {verdict[c]}" for c in dict.fromkeys(re.findall(r"[a-z0-9]+(?:-[a-z0-9]+)+", text))
+                      if c in verdict.index) or "-" for text in inc["compendium_en"]]
+    return out
+
+
+def sentences_summary(tables: dict) -> pd.DataFrame:
+    """How many sentences of each paper's abstract, results and conclusion state a claim, restate one
+    or are no claim (by reason)."""
+    cs = tables["claim_sentences"]
+    key = cs["decision"].where(cs["decision"] != "not-a-claim", "not a claim: " + cs["reason"])
+    out = pd.crosstab(key, cs["paper"] + " " + cs["section"])
+    out = out[[f"{p} {s}" for p in "AB" for s in ("abstract", "results", "conclusion") if f"{p} {s}" in out]]
+    order = ["claim", "restates"] + sorted(k for k in out.index if k.startswith("not a claim"))
+    out = out.reindex(order).fillna(0).astype(int)
+    out.index.name, out.columns.name = "sentence", None
+    return out
+
+
+# --------------------------------------------------------------------------------------------------
 # Output helpers
 
 def markdown(frame: pd.DataFrame) -> str:
