@@ -33,6 +33,11 @@ def _interaction_graph(d):
 _VARIANTS = {}
 
 
+def _default_reading(d):
+    v = _variants(d)
+    return v[(v["variant"] == "case (default)") & (v["ties"] == "interaction") & (v["basis"] == "stated+inferred")]
+
+
 def _variants(d):
     if "v" not in _VARIANTS:
         _VARIANTS["v"] = nw.robustness_variants(d["actors"], d["ties"])
@@ -57,6 +62,9 @@ CHECKS = [
          "source == 'ridwan-kamil' or target == 'ridwan-kamil'")["basis"])),
     ("02_actor_network", "02-22", "the mayor, with two ties, is level with the strongest consultant, LAPI ITB",
      (2, 2), lambda d: (_interaction_graph(d).degree("ridwan-kamil"), _interaction_graph(d).degree("lapi-itb"))),
+    ("02_actor_network", "02-22", "comes last in 7 of the 10 measure–aggregation pairs",
+     7, lambda d: int(_default_reading(d).apply(
+         lambda r: r.score_business < min(r.score_mayor, r.score_consultant), axis=1).sum())),
     ("02_actor_network", "02-22", "of the 480 combinations (8 codings × 6 tie readings × 5 measures × 2 aggregations)",
      (480, 8, 6), lambda d: (len(_variants(d)), len(nw.VARIANTS), len(nw.TIE_READINGS))),
     ("02_actor_network", "02-22", "4 reproduce mayor > business > consultant (all counting agreements and money",

@@ -18,10 +18,10 @@ import pandas as pd
 
 # "not a (copied / diffused / Seoul) policy", "no ... policy is described", "not ... copied", "not transferred"
 _NOT_A_POLICY = re.compile(
-    r"\bnot an? (?:copied |diffused |seoul |transferred )*(?:seoul )?polic"
-    r"|\bno (?:\w+ ){0,3}polic\w* (?:is|was|are|were) described"
+    r"\bnot an? (?:copied |diffused |seoul |transferred )*(?:seoul )?polic\w*"
+    r"|\bno (?:\w+ ){0,4}(?:is|was|are|were) (?:described|reported|adopted|copied)"
     r"|\bnot (?:\w+ ){0,3}(?:copied|transferred|adopted)\b"
-    r"|\brather than a (?:diffused |transferred )?polic", re.IGNORECASE)
+    r"|\brather than a (?:diffused |transferred )?polic\w*", re.IGNORECASE)
 # an interest in investing, not an investment
 _ONLY_INTEREST = re.compile(r"only (?:that they were )?interested|tertarik untuk berinvestasi|menjajaki peluang",
                             re.IGNORECASE)
