@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import copy
+import re
 
 import pandas as pd
 import pytest
@@ -12,16 +13,16 @@ from compendium import claims, network, sources
 # The reference variant (reference coder, unclear dropped, degree centrality). A data change that flips one
 # of these fails the test named after the claim.
 REFERENCE_VERDICTS = {
-    "actor-ranking": "contradicted",
+    "actor-ranking": "partly supported",  # flips across tie readings (issue 12): partly, not one reading
     "diffusion-combination-emulation": "partly supported",
     "copying-did-not-happen": "partly supported",
     "mostly-combination": "partly supported",
     "cikapundung-combination": "partly supported",
-    "ksp-most-active-bus": "supported",
+    "ksp-most-active-bus": "partly supported",  # sole first place only with the inferred tie-021..023
     "ksp-advocacy-one-year": "partly supported",
     "sister-city-stage-count": "contradicted",
-    "six-implementation-stages": "partly supported",
-    "smart-lbeg-covers-outputs": "supported",
+    "six-implementation-stages": "not testable from the text",  # chart lost; 7 activities, not cut to 6
+    "smart-lbeg-covers-outputs": "not testable from the text",  # Tabel 2 is arranged by the claim itself
     "paradiplomacy-three-principles": "supported",
     "sister-cities-25-14": "not testable from the text",
     "lrt-investment-agreement": "contradicted",
@@ -37,6 +38,15 @@ REFERENCE_VERDICTS = {
     "seoul-policies-adopted": "partly supported",
     "ksp-advises-indonesia": "not testable from the text",
     "ksp-six-steps": "partly supported",
+    # findings added by the sentence-by-sentence read (issue 12, section 6)
+    "ksp-appointed-by-subnational": "partly supported",  # only paper A's inferred Seoul-side tie supports it
+    "efficient-innovative-governance": "not testable from the text",
+    "transfer-learning": "not testable from the text",
+    "transfer-competition": "partly supported",
+    "consultant-no-direct-influence": "not testable from the text",
+    "bandung-no-independent-advocate": "supported",
+    "go-between-actors": "partly supported",  # KOFICE and the investors touch one side only elsewhere
+    "structural-barriers": "not testable from the text",
 }
 
 
@@ -62,7 +72,7 @@ def _mutated(tables, **changes):
 def test_ledger_covers_every_claim_once(tables, ledger):
     assert list(ledger.index) == list(tables["claims"]["claim_id"])
     assert ledger.index.is_unique
-    assert 15 <= len(ledger) <= 25
+    assert 25 <= len(ledger) <= 40
     assert set(REFERENCE_VERDICTS) == set(ledger.index), "pin a verdict for every claim of data/claims.csv"
 
 
@@ -159,7 +169,8 @@ def test_a_mayor_hub_supports_the_ranking(tables):
                 "dishub-bandung", "bppd-bandung", "bandung-asn"]
     extra = pd.DataFrame([{"tie_id": f"tie-9{i:02d}", "source": "ridwan-kamil", "target": p,
                            "relation": "visit", "directed": True, "date_start": "", "date_end": "",
-                           "segment_id": "a-ridwan-elected", "reconstruction": "test"}
+                           "segment_id": "a-ridwan-elected", "basis": "stated", "reconstruction": "test",
+                           "shaped_by": []}
                           for i, p in enumerate(partners)])
     new = claims.evaluate(None, _mutated(tables, ties=pd.concat([ties, extra], ignore_index=True)))
     assert new.set_index("claim_id").loc["actor-ranking", "verdict"] != "contradicted"
@@ -170,7 +181,8 @@ def test_the_claims_own_sentence_is_not_evidence(tables):
     ties = tables["ties"].copy()
     extra = pd.DataFrame([{"tie_id": "tie-999", "source": "ksp", "target": "indonesia-government",
                            "relation": "advocacy", "directed": True, "date_start": "", "date_end": "",
-                           "segment_id": "a-conclusion-ksp-meetings", "reconstruction": "test"}])
+                           "segment_id": "a-conclusion-ksp-meetings", "basis": "stated", "reconstruction": "test",
+                           "shaped_by": []}])
     new = claims.evaluate(None, _mutated(tables, ties=pd.concat([ties, extra], ignore_index=True)))
     assert new.set_index("claim_id").loc["ksp-advises-indonesia", "verdict"] == "supported"
 
@@ -206,7 +218,7 @@ def test_second_coder_overlay(tables):
 def test_unclear_against_flips_the_diffusion_claims(tables):
     new = claims.evaluate({"unclear": "against"}, tables).set_index("claim_id")
     assert new.loc["copying-did-not-happen", "verdict"] == "contradicted"
-    assert new.loc["smart-lbeg-covers-outputs", "verdict"] == "partly supported"
+    assert new.loc["smart-lbeg-covers-outputs", "verdict"] == "contradicted"
 
 
 def test_bad_variant_is_refused():
@@ -232,7 +244,7 @@ def test_variants_table_shape(tables):
         assert row.robust == (verdicts.loc[row.claim_id].nunique() == 1)
         assert (row.hinges_on == "-") == row.robust
     hinge = summary.set_index("claim_id")["hinges_on"]
-    assert hinge["smart-lbeg-covers-outputs"] == "unclear"
+    assert "unclear" in hinge["smart-lbeg-covers-outputs"]  # (and, with the blind coder-2, "coder")
     assert "coder" in hinge["mostly-combination"]
 
 
@@ -250,4 +262,124 @@ def test_cli_prints_the_ledger(capsys):
 
     assert main(["claims"]) == 0
     out = capsys.readouterr().out
-    assert "actor-ranking" in out and "CONTRADICTED" in out and "verdicts:" in out
+    assert "actor-ranking" in out and "PARTLY SUPPORTED" in out and "verdicts:" in out
+
+
+# ------------------------------------------------------------------------ tie classes and tie readings
+
+def test_combine_reports_a_flip_as_partly_or_not_testable():
+    ok = claims.Result(claims.SUPPORTED, "e", "x")
+    part = claims.Result(claims.PARTLY, "e", "x")
+    no = claims.Result(claims.CONTRADICTED, "e", "x")
+    nt = claims.Result(claims.NOT_TESTABLE, "e", "x")
+    combine = claims.ledger.combine
+    assert combine({("a", "b"): ok, ("c", "d"): ok}).verdict == claims.SUPPORTED
+    assert combine({("a", "b"): ok, ("c", "d"): no}).verdict == claims.PARTLY
+    assert combine({("a", "b"): no, ("c", "d"): part}).verdict == claims.PARTLY
+    assert combine({("a", "b"): no, ("c", "d"): nt}).verdict == claims.NOT_TESTABLE
+    assert "flips" in combine({("a", "b"): ok, ("c", "d"): no}).explanation
+
+
+def test_actor_ranking_flips_across_tie_readings(ledger):
+    """Interaction ties (involvement) put the mayor level with the consultants; counting LAPI ITB's
+    affiliations (tie-016, tie-017) or the inferred ties' absence puts the consultants first."""
+    by = ledger.loc["actor-ranking", "by_tie_reading"]
+    assert "interaction ties, stated+inferred: partly supported" in by
+    assert "all ties, stated+inferred: contradicted" in by
+    assert "interaction ties" in ledger.loc["actor-ranking", "evidence"]
+
+
+def test_ksp_most_active_bus_rests_on_inferred_appointments(ledger):
+    by = ledger.loc["ksp-most-active-bus", "by_tie_reading"]
+    assert "all ties, stated+inferred: supported" in by       # with tie-021..023 (KSP appoints, inferred)
+    assert "all ties, stated: partly supported" in by         # without them KSP only shares first place
+
+
+def test_ties_without_a_class_are_refused(tables):
+    ties = tables["ties"].copy()
+    ties.loc[0, "relation"] = "friendship"
+    with pytest.raises(ValueError, match="friendship"):
+        network.select_ties(ties, "interaction")
+
+
+def test_interaction_reading_drops_affiliations(tables):
+    kept = network.select_ties(tables["ties"], "interaction")
+    classes = network.relation_classes()
+    assert set(kept["relation"].map(classes)) == {"interaction"}
+    assert {"tie-016", "tie-017"}.isdisjoint(kept["tie_id"])          # LAPI ITB's part-of ties
+    stated = network.select_ties(tables["ties"], "all", "stated")
+    assert {"tie-021", "tie-022", "tie-023"}.isdisjoint(stated["tie_id"])  # KSP as appointer, inferred
+    assert (stated["basis"] == "stated").all()
+
+
+# ---------------------------------------------------------------- no claim tested against its own rows
+
+def _segments_only_shaped(tables, claim_id):
+    """Segments cited only by rows whose shaped_by names the claim."""
+    shaped = claims.evidence.shaped_rows(tables, claim_id)
+    cited_shaped = {s for rows in shaped.values() for s in rows["segment_id"]}
+    cited_free = set()
+    for name, frame in tables.items():
+        if isinstance(frame, pd.DataFrame) and "shaped_by" in frame.columns:
+            free = frame[~frame["shaped_by"].map(lambda ids: claim_id in ids).astype(bool)]
+            cited_free |= set(free["segment_id"])
+    return cited_shaped - cited_free
+
+
+@pytest.mark.parametrize("claim_id", sorted(REFERENCE_VERDICTS))
+def test_no_claim_cites_rows_built_for_it(tables, ledger, claim_id):
+    claim = tables["claims"].set_index("claim_id").loc[claim_id]
+    own = {claim["segment_id"], *claim["restated_in"]}  # the claim's statement itself may be shown
+    evidence = set(filter(None, ledger.loc[claim_id, "evidence_segments"].split(";"))) - own
+    assert not evidence & _segments_only_shaped(tables, claim_id), (
+        f"claim {claim_id!r} cites segments of rows reconstructed for it (shaped_by): "
+        f"{sorted(evidence & _segments_only_shaped(tables, claim_id))}")
+
+
+def test_rows_shaped_by_a_claim_are_left_out_of_its_check(tables):
+    """Marking the river output as built for the Cikapundung claim removes it from that claim's evidence."""
+    po = tables["policy_outputs"].copy()
+    po["shaped_by"] = [ids + ["cikapundung-combination"] if oid == "cikapundung" else ids
+                       for oid, ids in zip(po["output_id"], po["shaped_by"])]
+    new = claims.evaluate(None, _mutated(tables, policy_outputs=po)).set_index("claim_id")
+    assert new.loc["cikapundung-combination", "verdict"] == claims.NOT_TESTABLE
+    assert new.loc["mostly-combination", "verdict"] == "partly supported"   # other claims still see it
+
+
+def test_tabel_2_is_not_evidence_for_the_smart_lbeg_claim(tables):
+    po = tables["policy_outputs"]
+    shaped = po[po["shaped_by"].map(lambda ids: "smart-lbeg-covers-outputs" in ids).astype(bool)]
+    assert set(shaped["output_id"]) >= set(po.loc[po["tabel2_no"].notna(), "output_id"])
+    freed = po.copy()
+    freed["shaped_by"] = [[] for _ in range(len(freed))]
+    new = claims.evaluate(None, _mutated(tables, policy_outputs=freed)).set_index("claim_id")
+    assert new.loc["smart-lbeg-covers-outputs", "verdict"] != claims.NOT_TESTABLE
+
+
+def test_b_bagan_1_is_not_cut_to_the_claims_six(tables):
+    st = tables["stages"]
+    seq = st[st["sequence"] == "bandung-seoul-implementation"]
+    assert "b-output-little-agree" in set(seq["segment_id"])  # 'sepakat untuk membangun representasi kearifan kota'
+    assert len(seq) == 7
+    assert not seq["shaped_by"].map(len).any()
+    assert not seq["reconstruction"].str.contains("matching the conclusion").any()
+
+
+def test_ksp_appointed_by_subnational_rests_on_an_inferred_tie(ledger):
+    by = ledger.loc["ksp-appointed-by-subnational", "by_tie_reading"]
+    assert "stated: contradicted" in by and "stated+inferred: partly supported" in by
+
+
+def test_inconsistencies_name_real_claims(tables):
+    """Where data/inconsistencies.csv says which claim tests a point ('the claim X', 'X is contradicted'),
+    that claim exists."""
+    ids = set(tables["claims"]["claim_id"])
+    inc = tables["inconsistencies"]
+    assert inc["inconsistency_id"].is_unique and len(inc) >= 15
+    slug = r"([a-z0-9]+(?:-[a-z0-9]+)+)"
+    named = set()
+    for text in inc["compendium_en"]:
+        named |= set(re.findall(rf"\bclaims? {slug}", text))
+        named |= set(re.findall(rf"{slug} (?:is|are) (?:partly supported|supported|contradicted|not testable)", text))
+    assert named, "no claim named in data/inconsistencies.csv"
+    assert named <= ids, f"unknown claims in inconsistencies.csv: {sorted(named - ids)}"

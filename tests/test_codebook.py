@@ -94,5 +94,6 @@ def test_theory_categories_cite_the_papers():
 def test_package_metadata():
     assert PACKAGE["licenses"][0]["name"] == "CC-BY-4.0"
     assert len(PACKAGE["sources"]) == 2 and PACKAGE["contributors"]
-    assert all(r["path"].startswith(("raw/", "reference/")) or r["path"] == "claims.csv"
+    assert all(r["path"].startswith(("raw/", "reference/"))
+               or r["path"] in ("claims.csv", "inconsistencies.csv", "claim_sentences.csv")
                for r in PACKAGE["resources"])

@@ -299,7 +299,7 @@ def test_missing_column(copy, baseline, capsys):
 def test_extra_column(copy, baseline, capsys):
     rows = read_rows(copy / ACTORS)
     write_rows(copy / ACTORS, [rows[0] + ["notes"]] + [r + [""] for r in rows[1:]])
-    assert_reported(copy, baseline, capsys, f"{ACTORS} line 1, column 'notes': 'notes' (position 13) is not a column",
+    assert_reported(copy, baseline, capsys, f"{ACTORS} line 1, column 'notes': 'notes' (position 14) is not a column",
                     "expected only the columns: actor_id")
 
 
@@ -370,7 +370,7 @@ def test_load_raises_coding_error_with_problems(copy):
     assert any("'ministery' is not an allowed value" in p for p in info.value.problems)
 
 
-# ------------------------------------------------------------- rules of docs/coding-scheme.md (issue 13)
+# ------------------------------------------------------------- rules of docs/coding-scheme.md
 CLAIMS, PRINCIPLES = "claims.csv", "raw/coded/principles.csv"
 
 
@@ -469,3 +469,30 @@ def test_a_schema_field_without_a_name_is_reported_against_the_package(copy, bas
     msg = assert_reported(copy, baseline, capsys, "datapackage.json: resource 'actors': schema field(s) number 3 "
                           "have no 'name'")
     assert not any(p.startswith(ACTORS) and "could not be checked" in p for p in validate_dir(copy)), msg
+
+
+# ------------------------------------------------------------------ relation classes, tie basis, shaped_by
+def test_relation_without_a_class(copy, baseline, capsys):
+    import json
+
+    path = copy / "datapackage.json"
+    package = json.loads(path.read_text(encoding="utf-8"))
+    ties = next(r for r in package["resources"] if r["name"] == "ties")
+    relation = next(f for f in ties["schema"]["fields"] if f["name"] == "relation")
+    next(c for c in relation["x-categories"] if c["value"] == "part-of")["class"] = "belonging"
+    relation["x-classes"][0]["segments"] = ["a-no-such-segment"]
+    path.write_text(json.dumps(package, indent=2, ensure_ascii=False), encoding="utf-8")
+    assert_reported(copy, baseline, capsys, "field 'relation', category 'part-of': class 'belonging' is not one of",
+                    "expected one of: interaction, commitment")
+    assert_reported(copy, baseline, capsys, "class 'interaction': segments ['a-no-such-segment']")
+
+
+def test_inferred_tie_without_reconstruction(copy, baseline, capsys):
+    line = first_line(copy, TIES, lambda r: r["basis"] == "inferred")
+    set_cell(copy, TIES, line, "reconstruction", "")
+    assert_reported(copy, baseline, capsys, f"{TIES} line {line}, column 'reconstruction': '' is empty although basis is 'inferred'")
+
+
+def test_shaped_by_names_a_known_claim(copy, baseline, capsys):
+    set_cell(copy, TIES, 2, "shaped_by", "no-such-claim")
+    assert_reported(copy, baseline, capsys, f"{TIES} line 2, column 'shaped_by': 'no-such-claim' is not a known id")

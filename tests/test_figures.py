@@ -93,7 +93,8 @@ def test_every_text_is_a_data_label_or_declared_furniture(data, reg, aid):
     fig = build(data, reg, aid)
     kinds = {"caption", "heading", "axis", "legend"}
     for gid, text in figures.drawn_texts(fig):
-        assert gid.startswith("label:") or gid in kinds, f"undeclared text {text!r} (gid {gid!r})"
+        # a marker says that the label below it is not printed (checked against label_basis below)
+        assert gid.startswith(("label:", "marker:")) or gid in kinds, f"undeclared text {text!r} (gid {gid!r})"
         if gid == "axis":
             assert text.isdigit() and len(text) == 4, text
 
@@ -131,10 +132,10 @@ def test_b_gambar_1_shows_the_2019_session_outside_the_2017_2018_span(data, reg)
 def test_a_changed_label_in_the_data_is_what_gets_drawn(data, reg):
     """The label check can fail: a figure drawn from altered data no longer matches the coding."""
     stages = data["stages"].copy()
-    i = stages.index[stages["stage_id"] == "bsi-4-student-exchange"][0]
+    i = stages.index[stages["stage_id"] == "bsi-5-student-exchange"][0]
     stages.loc[i, "label"] = "Pertukaran pelajar dan mahasiswa"
     drawn = {(t, r, f): x for t, r, f, x in figures.data_labels(build(data, reg, "B-Bagan-1", stages))}
-    assert drawn[("stages", "bsi-4-student-exchange", "label")] == "Pertukaran pelajar dan mahasiswa"
+    assert drawn[("stages", "bsi-5-student-exchange", "label")] == "Pertukaran pelajar dan mahasiswa"
     assert drawn != {k: v for k, v in expected_items(data, "B-Bagan-1").items()}
 
 
@@ -151,3 +152,33 @@ def test_layout_check_detects_overlap():
     problems = figures.layout_problems(fig)
     assert any("overlaps" in p for p in problems)
     assert any("clipped" in p for p in problems)
+
+
+@pytest.mark.parametrize("aid, sequence", [("A-Bagan-1", "sci-stages"), ("B-Bagan-1", "bandung-seoul-implementation")])
+def test_every_label_the_paper_does_not_print_is_marked_on_the_figure(data, reg, aid, sequence):
+    texts = dict(figures.drawn_texts(build(data, reg, aid)))
+    stages = data["stages"][data["stages"]["sequence"] == sequence]
+    for r in stages.itertuples(index=False):
+        marker = texts.get(f"marker:stages:{r.stage_id}")
+        if r.label_basis == "printed":
+            assert marker is None, f"{r.stage_id}: a printed label is marked"
+        else:
+            assert marker == " ".join(figures.LABEL_MARKERS[r.label_basis].split()), f"{r.stage_id}: unmarked"
+    assert (stages["label_basis"] == "coder").any()
+
+
+def test_a_bagan_1_source_line_does_not_vouch_for_guessed_boxes(data, reg):
+    caption = " ".join(t for gid, t in figures.drawn_texts(build(data, reg, "A-Bagan-1")) if gid == "caption")
+    assert "Sumber: (Sister Cities, 2019)" in caption
+    assert "marked labels are not from it" in caption
+    stages = data["stages"].set_index("stage_id")
+    assert stages.loc["sci-stage-1-planning", "label_basis"] == "other-paper"   # paper B's 'Proses Perencanaan'
+    later = [s for s in stages.index if s.startswith("sci-stage-") and not s.startswith("sci-stage-1")]
+    assert len(later) == 4 and set(stages.loc[later, "label_basis"]) == {"coder"}
+
+
+def test_a_printed_sequence_keeps_its_source_line_as_printed(data, reg):
+    stages = data["stages"].copy()
+    stages.loc[stages["sequence"] == "sci-stages", "label_basis"] = "printed"
+    caption = " ".join(t for gid, t in figures.drawn_texts(build(data, reg, "A-Bagan-1", stages)) if gid == "caption")
+    assert "marked labels are not from it" not in caption

@@ -196,12 +196,47 @@ def test_robustness_variants_drop_and_summary(star):
     actors, ties = star
     variants = {"base": {}, "no-biz": {"drop": ("biz",)}}
     r = nw.robustness_variants(actors, ties, variants, measures=["degree"], aggregations=["max"],
-                               mapping=STAR_MAPPING)
+                               mapping=STAR_MAPPING, tie_readings=[("all", "stated+inferred")])
     assert list(r["variant"]) == ["base", "no-biz"]
     assert r.loc[1, "score_business"] != r.loc[1, "score_business"]  # NaN: no business left
     s = nw.robustness_summary(r)
-    assert list(s.columns[:4]) == ["variant", "aggregation", "measures", "match_paper"]
+    assert list(s.columns[:6]) == ["variant", "ties", "basis", "aggregation", "measures", "match_paper"]
     assert s.loc[0, "first_mayor"] == 1
+
+
+def test_tie_readings_count_interactions_and_drop_inferred(star):
+    """Involvement counts interaction ties: the mayor's appointment of con1 (authority) and his leadership
+    of the city (authority) and partnership (commitment) drop; the stated reading drops inferred ties."""
+    actors, ties = star
+    ties = ties.assign(basis=["stated", "stated", "stated", "inferred", "stated", "stated"])
+    inter = nw.select_ties(ties, "interaction")
+    assert list(inter["tie_id"]) == ["tie-002", "tie-004"]
+    assert list(nw.select_ties(ties, "interaction", "stated")["tie_id"]) == ["tie-002"]
+    assert list(nw.select_ties(ties, "no-affiliation")["tie_id"]) == ["tie-002", "tie-004", "tie-005", "tie-006"]
+    assert len(nw.select_ties(ties, "all")) == 6
+    r = nw.robustness_variants(actors, ties, {"base": {}}, measures=["degree"], aggregations=["max"],
+                               mapping=STAR_MAPPING).set_index(["ties", "basis"])
+    assert list(r.index) == list(nw.TIE_READINGS)
+    assert r.loc[("interaction", "stated+inferred"), "score_consultant"] == 1   # con2's advocacy only
+    assert r.loc[("interaction", "stated"), "score_consultant"] == 0            # that tie was inferred
+    assert r.loc[("all", "stated+inferred"), "score_consultant"] == 1
+    with pytest.raises(ValueError, match="tie reading"):
+        nw.select_ties(ties, "friends")
+
+
+def test_every_codebook_relation_has_a_class():
+    import json
+
+    from compendium.paths import data_dir
+
+    package = json.loads((data_dir() / "datapackage.json").read_text(encoding="utf-8"))
+    ties = next(r for r in package["resources"] if r["name"] == "ties")
+    field = next(f for f in ties["schema"]["fields"] if f["name"] == "relation")
+    classes = nw.relation_classes()
+    assert set(classes) == set(field["constraints"]["enum"])
+    assert set(classes.values()) == {c["value"] for c in field["x-classes"]}
+    assert classes["part-of"] == classes["membership"] == "affiliation"
+    assert {classes[r] for r in ("advocacy", "consultation", "visit", "exchange")} == {"interaction"}
 
 
 def test_ego_and_years(star):

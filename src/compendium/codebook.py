@@ -90,13 +90,25 @@ def _resource(res: dict, names: dict[str, str]) -> list[str]:
         cats = f.get("x-categories")
         if not cats:
             continue
+        classes = f.get("x-classes")
         out += [f"### Categories of `{f['name']}` ({res['path']})", ""]
-        out += _table(["value", "label (EN / ID)", "definition (English)", "definisi (Indonesia)", "source"],
-                      [[f"`{c['value']}`", f"{c['label_en']} / {c['label_id']}", c["definition_en"],
-                        c["definition_id"], c["source"] + (f", p. {c['quote_page']}" if c.get("quote_page") and
-                                                           f"p. {c['quote_page']}" not in c["source"] else "")]
+        out += _table(["value", "label (EN / ID)"] + (["class"] if classes else [])
+                      + ["definition (English)", "definisi (Indonesia)", "source"],
+                      [[f"`{c['value']}`", f"{c['label_en']} / {c['label_id']}"]
+                       + ([f"`{c.get('class', '')}`"] if classes else [])
+                       + [c["definition_en"], c["definition_id"],
+                          c["source"] + (f", p. {c['quote_page']}" if c.get("quote_page") and
+                                         f"p. {c['quote_page']}" not in c["source"] else "")]
                        for c in cats])
         out.append("")
+        if classes:
+            # relation classes: what measures of involvement count (interaction) and what they do not
+            out += [f"### Classes of `{f['name']}` ({res['path']})", ""]
+            out += _table(["class", "label (EN / ID)", "definition (English)", "definisi (Indonesia)", "quoted segments"],
+                          [[f"`{c['value']}`", f"{c['label_en']} / {c['label_id']}", c["definition_en"],
+                            c["definition_id"], ", ".join(f"`{s}`" for s in c.get("segments", []))]
+                           for c in classes])
+            out.append("")
     return out
 
 

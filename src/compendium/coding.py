@@ -585,6 +585,15 @@ def _check_rules(folder: Path, tables: dict[str, _Table], problems: list[str]) -
             if rec["role_basis"] == "inferred" and not rec["reconstruction"].strip():
                 problems.append(f"{actors.path} line {line}, column 'reconstruction': '' is empty although role_basis "
                                 f"is 'inferred'; expected one sentence saying why the role '{rec['role']}' was inferred")
+    ties = tables.get("ties")
+    if ties is not None and ties.usable:
+        for line, rec in ties.records():
+            if rec.get("basis") == "inferred" and not rec.get("reconstruction", "").strip():
+                problems.append(f"{ties.path} line {line}, column 'reconstruction': '' is empty although basis is "
+                                f"'inferred'; expected one sentence saying what of tie {rec['tie_id']} the coder inferred")
+    _check_classes(tables, problems)
+    _check_inconsistencies(tables, problems)
+    _check_claim_sentences(tables, problems)
 
 
 #: relations the coding scheme calls symmetric: coded with directed=false (all others: directed=true)
@@ -677,3 +686,62 @@ def _unique_within(t: _Table, columns: tuple[str, ...], problems: list[str]) -> 
                             f"{columns[-1]} once{' per ' + ', '.join(columns[:-1]) if len(columns) > 1 else ''}")
         else:
             seen[key] = line
+
+
+def _check_classes(tables: dict[str, _Table], problems: list[str]) -> None:
+    """A field declaring ``x-classes`` (ties' relation) gives every category a ``class`` among them, and
+    every class is defined in English and Indonesian with at least one known segment quoting the papers:
+    measures of involvement rely on this map (interaction ties are not affiliations)."""
+    known = {rec["segment_id"] for _, rec in tables["segments"].records()} if "segments" in tables else None
+    for t in tables.values():
+        for f in t.fields:
+            classes = {c.get("value"): c for c in f.get("x-classes", [])}
+            if not classes:
+                continue
+            where = f"datapackage.json resource '{t.descriptor.get('name')}', field '{f['name']}'"
+            for c in f.get("x-categories", []):
+                if c.get("class") not in classes:
+                    problems.append(f"{where}, category '{c.get('value')}': class {c.get('class')!r} is not one of "
+                                    f"the field's x-classes; expected one of: {', '.join(classes)}")
+            for value, c in classes.items():
+                missing = [k for k in ("label_en", "label_id", "definition_en", "definition_id") if not c.get(k)]
+                if missing:
+                    problems.append(f"{where}, class '{value}': {', '.join(missing)} empty; expected the class "
+                                    "labelled and defined in English and Indonesian")
+                segs = c.get("segments", [])
+                bad = [s for s in segs if known is not None and s not in known]
+                if not segs or bad:
+                    problems.append(f"{where}, class '{value}': segments {bad or segs!r}; expected at least one "
+                                    "known segment_id quoting the papers for the definition")
+
+
+def _check_inconsistencies(tables: dict[str, _Table], problems: list[str]) -> None:
+    """``inconsistencies.csv``: ``papers`` names exactly the papers of the cited segments, and a
+    ``between`` row cites both papers."""
+    inc = tables.get("inconsistencies")
+    if inc is None or not inc.usable:
+        return
+    for line, rec in inc.records():
+        cited = "".join(sorted({s[0].upper() for s in rec["segments"].split(";") if s[:2] in ("a-", "b-")}))
+        if cited and rec["papers"] != cited:
+            problems.append(f"{inc.path} line {line}, column 'papers': '{rec['papers']}' but the segments are from "
+                            f"paper(s) {cited}; expected '{cited}'")
+        if rec["kind"] == "between" and cited != "AB":
+            problems.append(f"{inc.path} line {line}, column 'kind': 'between' but every segment is from paper "
+                            f"{cited}; expected 'within', or segments from both papers")
+
+
+def _check_claim_sentences(tables: dict[str, _Table], problems: list[str]) -> None:
+    """``claim_sentences.csv``: a claim or a restatement names its claim and the reason 'finding'; a
+    sentence that is not a claim names no claim and says what it is instead."""
+    cs = tables.get("claim-sentences")
+    if cs is None or not cs.usable:
+        return
+    for line, rec in cs.records():
+        if rec["decision"] in ("claim", "restates"):
+            if not rec["claim_id"] or rec["reason"] != "finding":
+                problems.append(f"{cs.path} line {line}, column 'claim_id': '{rec['claim_id']}' with reason "
+                                f"'{rec['reason']}' for decision '{rec['decision']}'; expected a claim_id and reason 'finding'")
+        elif rec["claim_id"] or rec["reason"] == "finding":
+            problems.append(f"{cs.path} line {line}, column 'reason': '{rec['reason']}' (claim '{rec['claim_id']}') for "
+                            "decision 'not-a-claim'; expected no claim_id and a reason other than 'finding'")

@@ -225,6 +225,10 @@ def _vertical_flow(rows: pd.DataFrame, *, caption: str, caption_en: str, source:
         parts = [_Part(r.label, _gid("stages", r.stage_id, "label"), size=9, weight="bold"),
                  _Part(r.label_en, _gid("stages", r.stage_id, "label_en"), size=8, style="italic",
                        colour="#333333")]
+        marker = LABEL_MARKERS.get(getattr(r, "label_basis", "printed"))
+        if marker:  # a label the paper does not print says so on the figure itself, above the label
+            parts.insert(0, _Part(marker, f"marker:stages:{r.stage_id}", size=7, weight="bold",
+                                  colour="#b2182b"))
         h = sheet.measure(inner, parts) + 0.2
         face, edge = COLOURS["stage"]
         sheet.box(box_x, y, box_w, h, f"box:stages:{r.stage_id}", face, edge, dashed=bool(r.reconstruction))
@@ -261,11 +265,24 @@ def b_bagan_1(stages: pd.DataFrame, *, caption: str, caption_en: str = "", sourc
     return _stage_chart(stages, "bandung-seoul-implementation", caption, caption_en, source, note)
 
 
+LABEL_MARKERS = {
+    "coder": "LABEL PENGODE, tidak tercetak · CODER'S LABEL, NOT PRINTED",
+    "other-paper": "NAMA DARI MAKALAH LAIN · NAME FROM THE OTHER PAPER",
+}
+"""What a stage box says above a label its paper does not print (stages.csv ``label_basis``)."""
+
+SOURCE_DISCLAIMER = ("[sumber bagan asli yang tidak ada dalam teks; label bertanda bukan dari sumber ini / "
+                     "source of the original chart, missing from the text; marked labels are not from it]")
+
+
 def _stage_chart(stages, sequence, caption, caption_en, source, note):
-    """A sequence of stages as a top-to-bottom flow, noting what its reconstruction rests on."""
+    """A sequence of stages as a top-to-bottom flow, noting what its reconstruction rests on. When a
+    label is not printed the printed source line is qualified, so that it does not vouch for guesses."""
     rows = _sequence(stages, sequence)
     common = shared_note(rows["reconstruction"].to_list())
     notes = [f"Rekonstruksi / reconstruction: {note}".strip() if note else "", common]
+    if source and "label_basis" in rows and (rows["label_basis"] != "printed").any():
+        source = f"{source} {SOURCE_DISCLAIMER}"
     return _vertical_flow(rows, caption=caption, caption_en=caption_en, source=source, notes=notes)
 
 

@@ -45,7 +45,60 @@ from compendium.coding import as_list
 
 NODE_ATTRIBUTES = ("name", "name_en", "aliases", "kind", "country", "level", "role", "role_basis",
                    "scope", "segment_id", "reconstruction")
-EDGE_ATTRIBUTES = ("relation", "directed", "date_start", "date_end", "segment_id", "reconstruction")
+EDGE_ATTRIBUTES = ("relation", "directed", "date_start", "date_end", "segment_id", "basis", "reconstruction")
+
+# --------------------------------------------------------------------------------------------------
+# Tie classes and tie readings
+
+TIE_CLASSES: dict[str, tuple[str, ...] | None] = {
+    "interaction": ("interaction",),
+    "no-affiliation": ("interaction", "commitment", "economic"),
+    "all": None,
+}
+"""Which relation classes (``x-classes`` of ``ties.relation`` in ``data/datapackage.json``) a network keeps.
+
+Paper A ranks actors by how significantly they are *involved* ("terlibat") in the cooperation; an
+affiliation (LAPI ITB as ITB's business unit, Prof. Suhono as LAPI staff) or a mandate (a ministry
+appointing KSP) says who belongs where, not who took part. Measures that stand for involvement
+therefore count ``interaction`` ties by default; ``no-affiliation`` adds agreements, partnerships and
+money, ``all`` every coded tie (the robustness variants)."""
+
+TIE_BASES: dict[str, tuple[str, ...]] = {"stated+inferred": ("stated", "inferred"), "stated": ("stated",)}
+"""Which ties by ``basis``: all coded ties, or only those whose quote names both actors and the relation."""
+
+DEFAULT_TIE_READING = ("interaction", "stated+inferred")
+TIE_READINGS: tuple[tuple[str, str], ...] = tuple((c, b) for c in TIE_CLASSES for b in TIE_BASES)
+"""Every (tie classes, basis) reading, the default first: the defensible readings of "involvement"."""
+
+
+def relation_classes(data_dir: Path | str | None = None) -> dict[str, str]:
+    """``{relation: class}`` from the codebook (``data/datapackage.json``, field ``ties.relation``)."""
+    import json
+
+    from compendium.paths import data_dir as default_data_dir
+
+    package = json.loads((Path(data_dir or default_data_dir()) / "datapackage.json").read_text(encoding="utf-8"))
+    ties = next(r for r in package["resources"] if r["name"] == "ties")
+    field = next(f for f in ties["schema"]["fields"] if f["name"] == "relation")
+    return {c["value"]: c["class"] for c in field["x-categories"]}
+
+
+def select_ties(ties: pd.DataFrame, classes: str = DEFAULT_TIE_READING[0],
+                basis: str = DEFAULT_TIE_READING[1], relation_class: Mapping[str, str] | None = None) -> pd.DataFrame:
+    """The ties of one reading: relation classes (a key of :data:`TIE_CLASSES`) and basis (a key of
+    :data:`TIE_BASES`). Raises ``ValueError`` for an unknown reading or a relation without a class."""
+    if classes not in TIE_CLASSES or basis not in TIE_BASES:
+        raise ValueError(f"tie reading ({classes!r}, {basis!r}); expected classes in {list(TIE_CLASSES)} "
+                         f"and basis in {list(TIE_BASES)}")
+    keep = ties["basis"].isin(TIE_BASES[basis]) if "basis" in ties.columns else pd.Series(True, index=ties.index)
+    wanted = TIE_CLASSES[classes]
+    if wanted is not None:
+        relation_class = relation_class or relation_classes()
+        unknown = sorted(set(ties["relation"]) - set(relation_class))
+        if unknown:
+            raise ValueError(f"relation(s) {unknown} have no class in datapackage.json (ties.relation x-classes)")
+        keep &= ties["relation"].map(relation_class).isin(wanted)
+    return ties[keep]
 
 # --------------------------------------------------------------------------------------------------
 # Paper A's three groups
@@ -382,33 +435,42 @@ def robustness_variants(actors: pd.DataFrame, ties: pd.DataFrame,
                         variants: Mapping[str, Mapping] = VARIANTS,
                         measures: Iterable[str] = tuple(MEASURES),
                         aggregations: Iterable[str] = ("max", "mean"),
-                        mapping: Mapping = PAPER_A_GROUPS) -> pd.DataFrame:
-    """:func:`ranking_robustness` for every variant, stacked with a leading ``variant`` column.
+                        mapping: Mapping = PAPER_A_GROUPS,
+                        tie_readings: Iterable[tuple[str, str]] = TIE_READINGS,
+                        relation_class: Mapping[str, str] | None = None) -> pd.DataFrame:
+    """:func:`ranking_robustness` for every variant and every tie reading (relation classes x basis,
+    :data:`TIE_READINGS`), stacked with leading ``variant``, ``ties`` and ``basis`` columns.
 
     A variant's ``mapping`` is a key of :data:`GROUP_MAPPINGS` or a mapping itself; without one the
     ``mapping`` argument applies."""
     frames, networks = [], {}
+    relation_class = relation_class or relation_classes()
+    readings = list(tie_readings)
     for name, spec in variants.items():
-        # variants that differ only in their group mapping measure the same network: measure it once
-        key = (spec.get("include_context", False), tuple(spec.get("drop", ())))
-        if key not in networks:
-            G = build_multigraph(actors, ties, include_context=key[0])
-            G.remove_nodes_from([n for n in key[1] if n in G])
-            H = collapse(G)
-            networks[key] = (H, centrality_table(H, measures))
-        H, table = networks[key]
-        chosen = spec.get("mapping", mapping)
-        chosen = GROUP_MAPPINGS[chosen] if isinstance(chosen, str) else chosen
-        frame = ranking_robustness(H, actors, measures, aggregations, chosen, table=table)
-        frame.insert(0, "variant", name)
-        frames.append(frame)
+        for classes, basis in readings:
+            # variants that differ only in their group mapping measure the same network: measure it once
+            key = (spec.get("include_context", False), tuple(spec.get("drop", ())), classes, basis)
+            if key not in networks:
+                chosen_ties = select_ties(ties, classes, basis, relation_class)
+                G = build_multigraph(actors, chosen_ties, include_context=key[0])
+                G.remove_nodes_from([n for n in key[1] if n in G])
+                H = collapse(G)
+                networks[key] = (H, centrality_table(H, measures))
+            H, table = networks[key]
+            chosen = spec.get("mapping", mapping)
+            chosen = GROUP_MAPPINGS[chosen] if isinstance(chosen, str) else chosen
+            frame = ranking_robustness(H, actors, measures, aggregations, chosen, table=table)
+            frame.insert(0, "basis", basis)
+            frame.insert(0, "ties", classes)
+            frame.insert(0, "variant", name)
+            frames.append(frame)
     return pd.concat(frames, ignore_index=True)
 
 
 def robustness_summary(robust: pd.DataFrame) -> pd.DataFrame:
     """Per variant (if present) and aggregation: how many measures reproduce the paper's order, the
     mean tau, and how often each group comes first."""
-    keys = [k for k in ("variant", "aggregation") if k in robust.columns]
+    keys = [k for k in ("variant", "ties", "basis", "aggregation") if k in robust.columns]
     groups = [c[len("rank_"):] for c in robust.columns if c.startswith("rank_")]
     rows = []
     for key, part in robust.groupby(keys, sort=False):

@@ -32,18 +32,24 @@ def coding_bullet(data: dict) -> str:
             "(`make validate`).")
 
 
-def ranking_bullet(data: dict) -> str:
+def ranking_bullet(data: dict, ledger=None) -> str:
     from compendium import network as nw
 
     variants = nw.robustness_variants(data["actors"], data["ties"])
-    n_measures, n_aggs = variants["measure"].nunique(), variants["aggregation"].nunique()
+    readings = [f"{variants[c].nunique()} {label}" for c, label in
+                (("measure", "centrality measures"), ("aggregation", "group aggregations"),
+                 ("variant", "codings of the groups and actors"), ("ties", "sets of tie classes"),
+                 ("basis", "tie bases (stated only, or stated and inferred)")) if c in variants.columns]
     firsts = {g: int((variants[f"rank_{g}"] == 1).sum()) for g in nw.PAPER_A_RANKING}
-    return (f"**Actor ranking** — paper A ranks {' > '.join(nw.PAPER_A_RANKING)}. Of "
-            f"{len(variants)} readings of the network ({n_measures} centrality measures × {n_aggs} group "
-            f"aggregations × {variants['variant'].nunique()} coding variants), "
-            f"{int(variants['matches_paper'].sum())} reproduce that order; the mayor comes first in "
-            f"{firsts['mayor']}, business in {firsts['business']}, the consultants in "
-            f"{firsts['consultant']} (`02_actor_network`).")
+    verdict = ""
+    if ledger is not None and "actor-ranking" in set(ledger["claim_id"]):
+        verdict = (" The ledger's verdict on the ranking: "
+                   f"{ledger.set_index('claim_id').loc['actor-ranking', 'verdict']}.")
+    return (f"**Actor ranking** — paper A ranks {' > '.join(nw.PAPER_A_RANKING)}. Of {len(variants)} "
+            f"readings of the network ({' × '.join(readings)}), {int(variants['matches_paper'].sum())} "
+            f"reproduce that order; the mayor comes first (alone or shared) in {firsts['mayor']}, business in "
+            f"{firsts['business']}, the consultants in {firsts['consultant']}.{verdict} (`02_actor_network`, "
+            "`06_claims`)")
 
 
 def diffusion_bullet(data: dict) -> str:
@@ -57,16 +63,13 @@ def diffusion_bullet(data: dict) -> str:
             + "; the conclusion rests on the papers' general sentences (`03_policy_outputs`).")
 
 
-def claims_bullet(data_dir: Path | None) -> str:
+def claims_bullet(ledger, summary, n_variants: int) -> str:
     from compendium import claims
 
-    tables = claims.load_tables(data_dir)
-    ledger = claims.evaluate(None, tables)
-    _, summary = claims.robustness(tables)
     counts = ledger["verdict"].value_counts()
     verdicts = ", ".join(f"{int(counts.get(v, 0))} {v}" for v in claims.VERDICTS)
     return (f"**Claims** — {_n(len(ledger), 'finding')}: {verdicts}; {int(summary['robust'].sum())} of "
-            f"{len(summary)} verdicts survive all {len(claims.variants())} coding variants "
+            f"{len(summary)} verdicts survive all {n_variants} coding variants "
             "(`06_claims`, `compendium claims`).")
 
 
@@ -107,11 +110,15 @@ def grading_bullet(data_dir: Path | None) -> str:
 
 def results_markdown(data_dir: Path | str | None = None) -> str:
     """The bullets of "Results at a glance", from the shipped data (or ``data_dir``)."""
-    from compendium import coding
+    from compendium import claims, coding
 
     data_dir = Path(data_dir) if data_dir else None
     data = coding.load(data_dir)
-    bullets = [coding_bullet(data), ranking_bullet(data), diffusion_bullet(data), claims_bullet(data_dir),
+    tables = claims.load_tables(data_dir)
+    ledger = claims.evaluate(None, tables)
+    _, summary = claims.robustness(tables)
+    bullets = [coding_bullet(data), ranking_bullet(data, ledger), diffusion_bullet(data),
+               claims_bullet(ledger, summary, len(claims.variants())),
                reliability_bullet(data_dir), grading_bullet(data_dir)]
     return ("\n".join(f"* {b}" for b in bullets)
             + "\n\nGenerated from the data by `compendium.results` (`compendium readme`); do not edit by hand.")

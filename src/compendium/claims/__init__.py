@@ -38,8 +38,8 @@ as Markdown). Everything a user needs is importable from ``compendium.claims``.
 
 from compendium.claims.checks import FUNCTIONS
 from compendium.claims.evidence import apply_variant, indonesian_number, load_tables
-from compendium.claims.ledger import (claim_page, evaluate, format_ledger, markdown, robustness,
-                                      run_variants)
+from compendium.claims.ledger import (claim_page, evaluate, format_ledger, inconsistencies_table, markdown,
+                                      robustness, run_variants, sentences_summary)
 from compendium.claims.report import (contested_evidence_markdown, verdict_counts,
                                       verdicts_by_paper_figure)
 from compendium.claims.model import (CODERS, CONTRADICTED, MEASURES, MIN_CODED, NOT_TESTABLE, PARTLY,
@@ -48,7 +48,7 @@ from compendium.claims.model import (CODERS, CONTRADICTED, MEASURES, MIN_CODED, 
 __all__ = [
     "CODERS", "CONTRADICTED", "FUNCTIONS", "MEASURES", "MIN_CODED", "NOT_TESTABLE", "PARTLY", "REFERENCE",
     "SUPPORTED", "UNCLEAR", "VERDICTS", "Result", "Variant", "apply_variant", "claim_page",
-    "contested_evidence_markdown", "evaluate", "verdict_counts", "verdicts_by_paper_figure",
-    "format_ledger", "indonesian_number", "load_tables", "markdown",
-    "robustness", "run_variants", "variants",
+    "contested_evidence_markdown", "evaluate", "format_ledger", "inconsistencies_table", "indonesian_number",
+    "load_tables", "markdown", "robustness", "run_variants", "sentences_summary", "variants",
+    "verdict_counts", "verdicts_by_paper_figure",
 ]

@@ -9,7 +9,7 @@ import pandas as pd
 
 from compendium.claims.evidence import (_NUMBER_WORDS, _case_actors, _distinct, _fmt_counts, _independent,
                                         _memo, _output_counts, _own, _quote, _segments_by_id, _where,
-                                        indonesian_number)
+                                        indonesian_number, involvement_ties)
 from compendium.claims.model import (CONTRADICTED, MIN_CODED, NOT_TESTABLE, PARTLY, SUPPORTED, Result)
 from compendium.coding import date_bounds
 
@@ -20,15 +20,20 @@ from compendium.coding import date_bounds
 def actor_ranking(tables, variant, claim) -> Result:
     from compendium import network
 
+    # paper A ranks by involvement ("terlibat"): the view's tie reading says which relation classes count
     actors = tables["actors"]
-    H = _memo(tables, "collapsed_network",
-              lambda: network.collapse(network.build_multigraph(actors, tables["ties"])))
+    H = _memo(tables, "collapsed_involvement_network",
+              lambda: network.collapse(network.build_multigraph(actors, involvement_ties(tables))))
     row = _memo(tables, ("ranking", variant.measure), lambda: network.ranking_robustness(
         H, actors, measures=[variant.measure], aggregations=["max"]).iloc[0])
     scores = {g: float(row[f"score_{g}"]) for g in network.PAPER_A_RANKING}
-    evidence = (f"{variant.measure} (strongest member): "
+    classes, basis = tables.get("_reading", network.DEFAULT_TIE_READING)
+    evidence = (f"{variant.measure} (strongest member) on {classes} ties ({basis}): "
                 + ", ".join(f"{g} {s:.3g}" for g, s in scores.items())
                 + f"; order {row['order']}; Kendall tau {row['tau']:.2f}")
+    if len({round(v, 12) for v in scores.values()}) == 1:
+        return Result(NOT_TESTABLE, evidence, "the three groups score the same: the ties cannot rank them",
+                      [claim["segment_id"]])
     if bool(row["matches_paper"]):
         verdict, why = SUPPORTED, "the network reproduces paper A's order exactly"
     elif row["rank_mayor"] == 1 or (not pd.isna(row["tau"]) and row["tau"] > 0):
@@ -128,7 +133,9 @@ def cikapundung_combination(tables, variant, claim) -> Result:
 def ksp_most_active_bus(tables, variant, claim) -> Result:
     from compendium.network import tie_years
 
-    ties = _independent(tables["ties"], claim)
+    # "institusi advokasi kebijakan yang paling berperan aktif": advising counts; appointing the presenters
+    # (an authority tie, tie-021..023, the appointer inferred) counts only under the widest tie reading
+    ties = _independent(involvement_ties(tables), claim)
     ties = ties[ties["relation"].isin(["advocacy", "consultation", "appointment"])]
     in_window = [bool(set(tie_years(s, e)) & {2017, 2018}) for s, e in zip(ties["date_start"], ties["date_end"])]
     ties = ties[in_window]
@@ -221,40 +228,56 @@ def stage_count_consistent(tables, variant, claim) -> Result:
 
 
 def six_implementation_stages(tables, variant, claim) -> Result:
+    """The conclusion's 'enam tahapan' against paper B's lost Bagan 1. The coded sequence lists the
+    activities the paragraphs after the chart name, in order, without cutting them to six; and the
+    sentence introducing the chart says it shows how the principles are found in the scheme, so the
+    chart need not have shown stages at all."""
     stated = [n for s, n, _ in stated_stage_counts(tables) if s in _own(claim)]
     if not stated:
         return Result(NOT_TESTABLE, "the claim's quote states no number", "no stated number of stages")
     st = tables["stages"]
     seq = st[st["sequence"] == "bandung-seoul-implementation"]
     rebuilt = int((seq["reconstruction"] != "").sum())
-    evidence = f"stated {stated[0]}; coded bandung-seoul-implementation: {len(seq)} stages, {rebuilt} with reconstructed labels"
+    evidence = (f"stated {stated[0]}; activities named after the lost Bagan 1: {len(seq)}, "
+                f"{rebuilt} with the coder's labels")
     segs = sorted(seq["segment_id"])
-    if len(seq) != stated[0]:
-        return Result(CONTRADICTED, evidence, "the paragraphs after Bagan 1 give another number of stages", segs)
-    if rebuilt > len(seq) / 2:
-        return Result(PARTLY, evidence, "six stages can be read from the text, but Bagan 1 is lost and the labels are the coder's", segs)
-    return Result(SUPPORTED, evidence, "the printed stages match the stated number", segs)
+    if len(seq) and rebuilt == 0:
+        if len(seq) == stated[0]:
+            return Result(SUPPORTED, evidence, "the printed stages match the stated number", segs)
+        return Result(CONTRADICTED, evidence, "the printed stages are not as many as stated", segs)
+    return Result(NOT_TESTABLE, evidence,
+                  f"Bagan 1 is lost and no stage is printed; the text after it names {len(seq)} activities, "
+                  "and the sentence introducing it says it shows how the principles are found in the scheme, "
+                  "so the number of stages cannot be read from the text", segs)
 
 
 LBEG = ("smart-living", "smart-branding", "smart-environment", "smart-government")
 
 
 def smart_lbeg_coverage(tables, variant, claim) -> Result:
+    """Tabel 2 is arranged by the four dimensions and is marked ``shaped_by`` this claim, so the view
+    holds only the outputs placed by other passages. Outputs the papers give no dimension (the bus
+    reform, though the conclusion names 'transportasi kota') are not dropped: they are outputs nobody
+    placed in the four; ``unclear='against'`` counts them as outside."""
     counts = _output_counts(tables, "dimension")
     unclear = counts.pop("unclear")
     inside = sum(counts[d] for d in LBEG)
-    base = sum(counts.values()) + (unclear if variant.unclear == "against" else 0)
+    base = inside + unclear
     used = [d for d in LBEG if counts[d]]
-    share = inside / base if base else float("nan")
-    evidence = (f"{inside} of {base} counted outputs in the four dimensions ({share:.0%}); unclear {unclear} "
-                f"({variant.unclear}); dimensions used {len(used)}/4")
     po = tables["policy_outputs"]
-    segs = sorted(po.loc[po["dimension"] == "unclear", "segment_id"])
-    if base and inside == base and len(used) == 4:
-        return Result(SUPPORTED, evidence, "every counted output falls in one of the four dimensions", segs)
-    if base and share >= 0.5:
-        return Result(PARTLY, evidence, f"{base - inside} counted output(s) fit none of the four dimensions", segs)
-    return Result(CONTRADICTED, evidence, "most outputs fit none of the four dimensions", segs)
+    evidence = (f"outputs not arranged by the claim: {base}; placed in the four dimensions {inside}, "
+                f"no dimension printed {unclear} ({', '.join(sorted(po.loc[po['dimension'] == 'unclear', 'output_id']))}); "
+                f"dimensions used {len(used)}/4")
+    segs = sorted(po["segment_id"])
+    if base == 0 or (inside == 0 and variant.unclear == "drop"):
+        return Result(NOT_TESTABLE, evidence,
+                      "the only outputs placed in the four dimensions are Tabel 2's, which the paper arranged by "
+                      "those dimensions; no other passage places an output in them", segs)
+    if inside == base and len(used) == 4:
+        return Result(SUPPORTED, evidence, "every output falls in one of the four dimensions", segs)
+    if inside / base >= 0.5:
+        return Result(PARTLY, evidence, f"{unclear} output(s) are placed in none of the four dimensions", segs)
+    return Result(CONTRADICTED, evidence, "most outputs not arranged by the claim are placed in none of the four dimensions", segs)
 
 
 def paradiplomacy_principles(tables, variant, claim) -> Result:
@@ -506,7 +529,7 @@ def method_literature_only(tables, variant, claim) -> Result:
 
 
 def coercion_via_sci(tables, variant, claim) -> Result:
-    ties = tables["ties"]
+    ties = _independent(tables["ties"], claim)  # the claim's own membership sentence is not evidence
     member = ties[(ties["relation"] == "membership") & (ties["source"] == "bandung-city")
                   & (ties["target"] == "sister-city-international")]
     counts = _output_counts(tables, "transfer")
@@ -609,3 +632,156 @@ FUNCTIONS = {f.__name__: f for f in (
     method_literature_only, coercion_via_sci, single_sign_on, businesses_korean,
     seoul_policies_adopted, ksp_advises_indonesia, ksp_six_steps)}
 """Claim functions by name (the ``function`` column of ``claims.csv``)."""
+
+INVOLVEMENT = frozenset({actor_ranking, ksp_most_active_bus})
+"""The checks that measure involvement, and so count only the relation classes of the tie reading
+(:func:`~compendium.claims.evidence.involvement_ties`); every other check sees all classes."""
+
+
+# --------------------------------------------------------------------------------------------------
+# Findings added by the sentence-by-sentence read of issue 12
+
+def ksp_appointer_level(tables, variant, claim) -> Result:
+    ties = _independent(tables["ties"], claim)
+    actors = tables["actors"].set_index("actor_id")
+    appoint = ties[(ties["target"] == "ksp") & (ties["relation"] == "appointment")]
+    levels = [(t.source, actors.loc[t.source, "level"] if t.source in actors.index else "?") for t in appoint.itertuples()]
+    sub = [a for a, lv in levels if lv == "subnational"]
+    evidence = "appointers of KSP: " + (", ".join(f"{a} ({lv})" for a, lv in levels) or "none")
+    segs = sorted(set(appoint["segment_id"]))
+    if not levels:
+        return Result(NOT_TESTABLE, evidence, "no other passage says who appointed KSP", segs)
+    if len(sub) == len(levels):
+        return Result(SUPPORTED, evidence, "every appointer of KSP is a subnational government", segs)
+    if sub:
+        return Result(PARTLY, evidence, f"{', '.join(sub)} but also national bodies appoint KSP", segs)
+    return Result(CONTRADICTED, evidence, "KSP is appointed by national bodies, not by subnational governments", segs)
+
+
+def governance_outcome(tables, variant, claim) -> Result:
+    po = tables["policy_outputs"]
+    gov = po[(po["dimension"] == "smart-government") & (po["status"] == "implemented")]
+    tied = gov[(gov["seoul_model"] != "") | (gov["transfer"] != "unclear")]
+    evidence = (f"implemented smart-government outputs {len(gov)} ({', '.join(gov['output_id']) or 'none'}); "
+                f"tied to Seoul by a model or a transfer mechanism {len(tied)}")
+    segs = sorted(set(gov["segment_id"]))
+    if len(tied) >= 2:
+        return Result(SUPPORTED, evidence, "several governance outputs came from the cooperation", segs)
+    if len(tied) == 1:
+        return Result(PARTLY, evidence, "one governance output is tied to the cooperation", segs)
+    return Result(NOT_TESTABLE, evidence, "the papers tie no governance output to Seoul's advice and measure no "
+                  "efficiency, so the effect cannot be read from the text", segs)
+
+
+def _transfer(tables, variant, claim, mechanism: str) -> Result:
+    counts = _output_counts(tables, "transfer")
+    unclear = counts.pop("unclear")
+    n = counts[mechanism]
+    po = tables["policy_outputs"]
+    evidence = f"outputs coded {mechanism} {n}; transfer codes {_fmt_counts(counts)}, unclear {unclear} ({variant.unclear})"
+    segs = sorted(po.loc[po["transfer"] == mechanism, "segment_id"])
+    if n >= MIN_CODED:
+        return Result(SUPPORTED, evidence, f"{n} outputs came by {mechanism}", segs)
+    if n:
+        return Result(PARTLY, evidence, f"only {n} output(s) came by {mechanism}", segs)
+    if variant.unclear == "against":
+        return Result(CONTRADICTED, evidence, f"no output is coded {mechanism} (unclear counted against)", segs)
+    return Result(NOT_TESTABLE, evidence, f"no output can be coded {mechanism} from the text", segs)
+
+
+def transfer_learning(tables, variant, claim) -> Result:
+    return _transfer(tables, variant, claim, "learning")
+
+
+def transfer_competition(tables, variant, claim) -> Result:
+    return _transfer(tables, variant, claim, "competition")
+
+
+def consultant_influence(tables, variant, claim) -> Result:
+    from compendium import network
+
+    actors = tables["actors"].set_index("actor_id")
+    consultants = set(actors.index[actors["kind"].isin(["consultant", "research-institute"])])
+    bandung = set(actors.index[(actors["country"] == "ID") & actors["kind"].isin(["city-government", "city-agency", "person"])
+                               & (actors["level"] == "subnational")])
+    classes = network.relation_classes()
+    ties = _independent(tables["ties"], claim)
+    mine = ties[ties["source"].isin(consultants) & ties["target"].isin(bandung)]
+    by_class = mine["relation"].map(classes).value_counts().sort_index().to_dict()
+    evidence = "consultant ties to Bandung bodies by class: " + (_fmt_counts(by_class) or "none")
+    segs = sorted(set(mine["segment_id"]))
+    if by_class.get("authority"):
+        return Result(CONTRADICTED, evidence, "a consultant holds authority over a Bandung body", segs)
+    return Result(NOT_TESTABLE, evidence, "the consultants only advise; no passage describes how decisions were "
+                  "taken, so their influence on them cannot be checked", segs)
+
+
+def bandung_no_independent_advocate(tables, variant, claim) -> Result:
+    ties = _independent(tables["ties"], claim)
+    actors = tables["actors"].set_index("actor_id")
+    gov = set(actors.index[actors["kind"].isin(["city-government", "city-agency", "national-government", "ministry"])])
+    advisers = ties[(ties["target"] == "bandung-city") & ties["relation"].isin(["advocacy", "consultation"])]
+    ids = sorted(a for a in set(advisers["source"]) if a in actors.index and actors.loc[a, "country"] == "ID" and a not in gov)
+    tied = {a for a in ids if ((ties["source"] == a) & (ties["relation"] == "part-of")).any()
+            or ((ties["target"] == a) & (ties["source"] == "bandung-city") & (ties["relation"] == "appointment")).any()}
+    evidence = (f"Indonesian non-government advisers of Bandung: {', '.join(ids) or 'none'}; affiliated to another "
+                f"body or appointed by Bandung: {', '.join(sorted(tied)) or 'none'}")
+    segs = sorted(set(advisers[advisers["source"].isin(ids)]["segment_id"]))
+    if not ids:
+        return Result(NOT_TESTABLE, evidence, "no Indonesian adviser is coded apart from the claim", segs)
+    if len(tied) == len(ids):
+        return Result(SUPPORTED, evidence, "Bandung's only advisers belong to another body or were appointed by it", segs)
+    if tied:
+        return Result(PARTLY, evidence, "some Indonesian advisers are independent of Bandung", segs)
+    return Result(CONTRADICTED, evidence, "Bandung had independent Indonesian advisers", segs)
+
+
+FUNCTIONS.update({f.__name__: f for f in (
+    ksp_appointer_level, governance_outcome, transfer_learning, transfer_competition, consultant_influence,
+    bandung_no_independent_advocate)})
+
+
+def go_between_bridges(tables, variant, claim) -> Result:
+    actors = tables["actors"].set_index("actor_id")
+    named = sorted(actors.index[actors["segment_id"].isin(_own(claim)) & (actors["role"] == "go-between")])
+    ties = _independent(tables["ties"], claim)
+    rows, bridges = [], []
+    for a in named:
+        mine = ties[(ties["source"] == a) | (ties["target"] == a)]
+        others = set(mine["source"]) | set(mine["target"]) - {a}
+        sides = {actors.loc[o, "country"] for o in others - {a} if o in actors.index}
+        ok = {"ID", "KR"} <= sides
+        bridges += [a] if ok else []
+        rows.append(f"{a} ({'/'.join(sorted(sides)) or 'no ties'})")
+    evidence = f"go-between actors named: {len(named)}; tied to both sides by other passages: {len(bridges)} ({'; '.join(rows)})"
+    segs = sorted(set(ties[ties["source"].isin(named) | ties["target"].isin(named)]["segment_id"]))
+    if not named:
+        return Result(NOT_TESTABLE, evidence, "no actor is coded from the go-between sentences", segs)
+    if len(bridges) == len(named):
+        return Result(SUPPORTED, evidence, "every go-between actor links the Indonesian and the Korean side", segs)
+    if bridges:
+        lone = ", ".join(a for a in named if a not in bridges)
+        return Result(PARTLY, evidence, f"{lone}: tied to one side only outside the go-between sentences", segs)
+    return Result(CONTRADICTED, evidence, "no go-between actor links the two sides in the other passages", segs)
+
+
+def corroborated_elsewhere(tables, variant, claim) -> Result:
+    """A finding the papers state but do not measure: do other passages speak of it at all? The terms
+    are the ``/regex/`` in the claim's operationalisation."""
+    m = re.search(r"/(.+?)/", claim["operationalisation"])
+    if not m:
+        raise ValueError(f"claim {claim['claim_id']}: operationalisation names no /regex/ of terms")
+    terms = re.compile(m.group(1), re.IGNORECASE)
+    seg = tables["segments"]
+    own_quotes = [_quote(tables, s) for s in _own(claim)]
+    other = [s for s, q in zip(seg["segment_id"], seg["quote"]) if s not in _own(claim) and terms.search(q)
+             and not any(q in o or o in q for o in own_quotes)]
+    other = _distinct(tables, other)
+    evidence = (f"other passages on the same terms: {len(other)}"
+                + (f" ({', '.join(_where(tables, s) for s in other)})" if other else ""))
+    if other:
+        return Result(PARTLY, evidence, "other passages describe it, but nothing in the text measures it", other)
+    return Result(NOT_TESTABLE, evidence, "only the claim's own sentences (and their repetition in the other paper) speak of it", [])
+
+
+FUNCTIONS.update({f.__name__: f for f in (go_between_bridges, corroborated_elsewhere)})

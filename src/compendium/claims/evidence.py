@@ -25,14 +25,23 @@ def load_tables(data_dir: Path | str | None = None) -> dict:
     return tables
 
 
-def apply_variant(tables: dict, variant: Variant) -> dict:
+def apply_variant(tables: dict, variant: Variant, reading: tuple[str, str] | None = None) -> dict:
     """A shallow copy of ``tables`` with the variant's coder applied: under ``coder-2`` every column
     the second coder recoded (policy outputs: dimension, diffusion, transfer; actors: role, kind)
     replaces the reference value of the same item. The input is not changed.
 
+    ``reading`` is a tie reading ``(classes, basis)`` of :data:`compendium.network.TIE_READINGS`
+    (default: interaction ties, stated and inferred): its basis filters ``ties`` (``stated`` drops the
+    inferred ties), its classes are what measures of involvement count (:func:`involvement_ties`).
+
     The view carries a fresh cache (:func:`_memo`) for what its claims compute from it."""
+    from compendium import network
+
     out = dict(tables)
     out["_memo"] = {}
+    out["_reading"] = tuple(reading or network.DEFAULT_TIE_READING)
+    if out["_reading"][1] != "stated+inferred":
+        out["ties"] = network.select_ties(tables["ties"], "all", out["_reading"][1])
     if variant.coder == "reference":
         return out
     second = tables.get("second_coder") or {}
@@ -50,6 +59,48 @@ def apply_variant(tables: dict, variant: Variant) -> dict:
             frame[col] = mapped.where(mapped.notna(), frame[col])
         out[table] = frame
     return out
+
+
+def without_shaped(view: dict, claim_id: str) -> dict:
+    """``view`` without the rows whose ``shaped_by`` names ``claim_id``: rows the coder reconstructed to fit
+    the claim, or that the paper arranged by the claim's own categories, are never its evidence.
+    Returns ``view`` itself when no row is shaped by the claim (so its cache is shared); the filtered
+    view is made once per view and claim."""
+    return _memo(view, ("without_shaped", claim_id), lambda: _without_shaped(view, claim_id))
+
+
+def _without_shaped(view: dict, claim_id: str) -> dict:
+    out = None
+    for name, frame in view.items():
+        if not isinstance(frame, pd.DataFrame) or "shaped_by" not in frame.columns:
+            continue
+        shaped = frame["shaped_by"].map(lambda ids: claim_id in ids).astype(bool)
+        if shaped.any():
+            if out is None:
+                out = dict(view)
+                out["_memo"] = {}
+            out[name] = frame[~shaped]
+    return view if out is None else out
+
+
+def shaped_rows(tables: dict, claim_id: str) -> dict[str, pd.DataFrame]:
+    """The rows of each table whose ``shaped_by`` names ``claim_id`` (tables without such rows left out)."""
+    out = {}
+    for name, frame in tables.items():
+        if isinstance(frame, pd.DataFrame) and "shaped_by" in frame.columns:
+            rows = frame[frame["shaped_by"].map(lambda ids: claim_id in ids)]
+            if len(rows):
+                out[name] = rows
+    return out
+
+
+def involvement_ties(tables: dict) -> pd.DataFrame:
+    """The ties that measures of involvement count under the view's tie reading (relation classes)."""
+    from compendium import network
+
+    classes = tables.get("_reading", network.DEFAULT_TIE_READING)[0]
+    return _memo(tables, ("involvement_ties", classes),
+                 lambda: network.select_ties(tables["ties"], classes, "stated+inferred"))
 
 
 # --------------------------------------------------------------------------------------------------

@@ -8,9 +8,10 @@ from pathlib import Path
 
 import pandas as pd
 
-from compendium.claims.checks import FUNCTIONS
-from compendium.claims.evidence import _segments_by_id, apply_variant, load_tables
-from compendium.claims.model import LEDGER_COLUMNS, REFERENCE, VERDICTS, Variant, variants
+from compendium.claims.checks import FUNCTIONS, INVOLVEMENT
+from compendium.claims.evidence import _segments_by_id, apply_variant, load_tables, without_shaped
+from compendium.claims.model import (LEDGER_COLUMNS, NOT_TESTABLE, PARTLY, REFERENCE, SUPPORTED, VERDICTS,
+                                     Result, Variant, variants)
 
 
 # --------------------------------------------------------------------------------------------------
@@ -31,24 +32,63 @@ def claim_page(tables: dict, claim: dict) -> str:
     return "; ".join(parts)
 
 
+def reading_label(reading: tuple[str, str]) -> str:
+    """``'interaction ties, stated+inferred'``: a tie reading in words."""
+    return f"{reading[0]} ties, {reading[1]}"
+
+
+def combine(results: dict) -> Result:
+    """One verdict from a claim's results under every tie reading (``{reading: Result}``, the default
+    reading first). The same verdict everywhere is that verdict. A verdict that flips between defensible
+    readings is never the verdict of one of them: ``partly supported`` when some reading supports the
+    claim (fully or in part), ``not testable from the text`` when none does."""
+    readings = list(results)
+    first = results[readings[0]]
+    seen = {r.verdict for r in results.values()}
+    if len(seen) == 1:
+        return first
+    split = "; ".join(f"{reading_label(k)}: {r.verdict}" for k, r in results.items())
+    verdict = PARTLY if seen & {SUPPORTED, PARTLY} else NOT_TESTABLE
+    segs = sorted({s for r in results.values() for s in r.segments})
+    return Result(verdict, first.evidence,
+                  f"the verdict flips between defensible tie readings ({split}); {first.explanation} "
+                  f"under the default reading", segs)
+
+
 def evaluate(variant=None, tables: dict | None = None, data_dir: Path | str | None = None,
-             view: dict | None = None) -> pd.DataFrame:
+             views: dict | None = None) -> pd.DataFrame:
     """The whole ledger under ``variant`` (a :class:`Variant`, a dict of its fields, or None for the
     reference): one row per claim of ``claims.csv`` with ``claim_id``, ``paper``, ``page``,
-    ``verdict``, ``evidence``, ``explanation``, ``claim_en`` and ``evidence_segments``.
-    ``view``: the variant's :func:`apply_variant` of ``tables``, if already made."""
+    ``verdict``, ``evidence``, ``explanation``, ``claim_en``, ``evidence_segments`` and
+    ``by_tie_reading``.
+
+    Each claim is checked under every tie reading (:data:`compendium.network.TIE_READINGS`: interaction
+    ties or wider classes, with or without the inferred ties) and the verdicts combined by
+    :func:`combine`; ``by_tie_reading`` says whether they agree. Rows whose ``shaped_by`` names the claim
+    are left out of its evidence (:func:`~compendium.claims.evidence.without_shaped`).
+    ``views``: ``{reading: apply_variant(tables, variant, reading)}``, if already made."""
+    from compendium.network import TIE_READINGS
+
     variant = Variant.of(variant)
     tables = tables if tables is not None else load_tables(data_dir)
-    view = view if view is not None else apply_variant(tables, variant)
+    views = views if views is not None else {r: apply_variant(tables, variant, r) for r in TIE_READINGS}
     rows = []
     for claim in tables["claims"].to_dict("records"):
         fn = FUNCTIONS.get(claim["function"])
         if fn is None:
             raise KeyError(f"claim {claim['claim_id']}: no function {claim['function']!r} in compendium.claims")
-        res = fn(view, variant, claim)
-        rows.append({"claim_id": claim["claim_id"], "paper": claim["paper"], "page": claim_page(view, claim),
-                     "verdict": res.verdict, "evidence": res.evidence, "explanation": res.explanation,
-                     "claim_en": claim["claim_en"], "evidence_segments": ";".join(res.segments)})
+        # only measures of involvement count relation classes; other checks differ at most by basis
+        readings = [r for r in TIE_READINGS if fn in INVOLVEMENT or r[0] == TIE_READINGS[0][0]]
+        per = {r: fn(without_shaped(views[r], claim["claim_id"]), variant, claim) for r in readings}
+        res = combine(per)
+        flips = len({r.verdict for r in per.values()}) > 1
+        by_reading = ("; ".join(f"{reading_label(k)}: {r.verdict}" for k, r in per.items()) if flips
+                      else "same with and without inferred ties" if fn not in INVOLVEMENT
+                      else f"same under all {len(per)} tie readings")
+        rows.append({"claim_id": claim["claim_id"], "paper": claim["paper"],
+                     "page": claim_page(views[TIE_READINGS[0]], claim), "verdict": res.verdict,
+                     "evidence": res.evidence, "explanation": res.explanation, "claim_en": claim["claim_en"],
+                     "evidence_segments": ";".join(res.segments), "by_tie_reading": by_reading})
     return pd.DataFrame(rows, columns=LEDGER_COLUMNS)
 
 
@@ -61,10 +101,13 @@ def robustness(tables: dict | None = None, data_dir: Path | str | None = None,
     verdicts seen (with counts), ``robust`` (same verdict under every variant) and ``hinges_on`` -- the
     decisions (``coder``, ``unclear``, ``measure``) that change the verdict when only that decision
     changes."""
+    from compendium.network import TIE_READINGS
+
     tables = tables if tables is not None else load_tables(data_dir)
     vs = variant_list or variants()
-    views = {coder: apply_variant(tables, Variant(coder=coder)) for coder in {v.coder for v in vs}}
-    results = {v: evaluate(v, tables, view=views[v.coder]).set_index("claim_id")["verdict"] for v in vs}
+    views = {coder: {r: apply_variant(tables, Variant(coder=coder), r) for r in TIE_READINGS}
+             for coder in {v.coder for v in vs}}
+    results = {v: evaluate(v, tables, views=views[v.coder]).set_index("claim_id")["verdict"] for v in vs}
     verdicts = pd.DataFrame({v.label: results[v] for v in vs})
     verdicts.index.name = "claim_id"
     rows = []
@@ -85,6 +128,43 @@ def robustness(tables: dict | None = None, data_dir: Path | str | None = None,
                      "verdicts": "; ".join(f"{k} {seen[k]}" for k in VERDICTS if k in seen),
                      "robust": len(seen) == 1, "hinges_on": ", ".join(hinges) or "-"})
     return verdicts, pd.DataFrame(rows)
+
+
+# --------------------------------------------------------------------------------------------------
+# Inconsistencies and the sentences read
+
+def inconsistencies_table(tables: dict, ledger: pd.DataFrame | None = None) -> pd.DataFrame:
+    """``data/inconsistencies.csv`` for reading: where each cited passage stands (``A p.574``,
+    ``B results``) beside its segment id, what differs and what the compendium does; with ``ledger``
+    (:func:`evaluate`), the verdict of every claim the row names, as computed now (never stored)."""
+    import re
+
+    from compendium.claims.evidence import _where
+
+    inc = tables["inconsistencies"]
+    out = pd.DataFrame({
+        "inconsistency_id": inc["inconsistency_id"], "kind": inc["kind"], "papers": inc["papers"],
+        "where": ["; ".join(f"{_where(tables, s)} [{s}]" for s in segs) for segs in inc["segments"]],
+        "what differs": inc["differs_en"], "what the compendium does": inc["compendium_en"]})
+    if ledger is not None:
+        verdict = ledger.set_index("claim_id")["verdict"]
+        out["claims tested (verdict)"] = [
+            "; ".join(f"{c}: {verdict[c]}" for c in dict.fromkeys(re.findall(r"[a-z0-9]+(?:-[a-z0-9]+)+", text))
+                      if c in verdict.index) or "-" for text in inc["compendium_en"]]
+    return out
+
+
+def sentences_summary(tables: dict) -> pd.DataFrame:
+    """How many sentences of each paper's abstract, results and conclusion state a claim, restate one
+    or are no claim (by reason)."""
+    cs = tables["claim_sentences"]
+    key = cs["decision"].where(cs["decision"] != "not-a-claim", "not a claim: " + cs["reason"])
+    out = pd.crosstab(key, cs["paper"] + " " + cs["section"])
+    out = out[[f"{p} {s}" for p in "AB" for s in ("abstract", "results", "conclusion") if f"{p} {s}" in out]]
+    order = ["claim", "restates"] + sorted(k for k in out.index if k.startswith("not a claim"))
+    out = out.reindex(order).fillna(0).astype(int)
+    out.index.name, out.columns.name = "sentence", None
+    return out
 
 
 # --------------------------------------------------------------------------------------------------

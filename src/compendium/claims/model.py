@@ -24,7 +24,7 @@ MEASURES = ("degree", "weighted_degree", "betweenness", "eigenvector", "pagerank
 SECOND_CODER_TABLES = {"second_coder_policy_outputs": ("policy_outputs", "output_id"),
                        "second_coder_actor_roles": ("actors", "actor_id")}
 LEDGER_COLUMNS = ["claim_id", "paper", "page", "verdict", "evidence", "explanation", "claim_en",
-                  "evidence_segments"]
+                  "evidence_segments", "by_tie_reading"]
 
 
 # --------------------------------------------------------------------------------------------------
