@@ -175,7 +175,8 @@ def claims_page(tables: dict) -> str:
                       "the same verdict under every coding variant." if rb["robust"] else
                       f"the verdict changes with the coding ({rb['verdicts']}); it hinges on {rb['hinges_on']}."),
                   ""]
-        evidence = [s for s in _list(r.evidence_segments) if s]
+        # the quotes the verdict rests on, beyond the claim's own sentence (shown above)
+        evidence = [s for s in _list(r.evidence_segments) if s and s != claim["segment_id"]]
         if evidence:
             lines += ["**Evidence quotes** · *kutipan bukti*:", ""]
             for sid in evidence:
@@ -205,7 +206,7 @@ def artefacts_page(root: Path) -> str:
         recon = (e.get("reconstruction") or "").strip()
         notebook = Path(e["notebook"]).stem
         lines += [f"(artefact-{aid.lower()})=", f"## {aid}: {e['caption_en']}", "",
-                  "| | |", "|---|---|",
+                  f"| artefact · *artefak* | {aid} |", "|---|---|",
                   f"| caption as printed · *keterangan tercetak* | {_text(printed)} |",
                   f"| English | {_text(e['caption_en'])} |",
                   f"| source line · *sumber* | {_text(e['source_line']) or '(none printed)'} |",
@@ -302,7 +303,7 @@ CONF = '''# Sphinx configuration of the compendium's site. {generated}
 project = "sister-city-compendium"
 author = "sister-city-compendium contributors"
 copyright = "the sister-city-compendium contributors"
-extensions = ["myst_nb"]
+extensions = ["myst_nb", "sphinx.ext.githubpages"]  # githubpages: a .nojekyll file
 nb_execution_mode = "off"            # the notebooks are committed executed; nothing is re-run
 nb_render_markdown_format = "myst"   # tables that notebooks show as Markdown render as tables
 myst_enable_extensions = ["colon_fence"]
