@@ -99,6 +99,8 @@ def home_page(root: Path, has_inconsistencies: bool) -> str:
     text = (root / "README.md").read_text(encoding="utf-8")
     title, _, rest = text.partition("\n")
     intro = rest.split("\n## ", 1)[0].strip()
+    # badges become plain links: the site loads no image from another host
+    intro = re.sub(r"\[!\[([^\]]*)\]\([^)]*\)\]\(([^)]*)\)", r"[\1](\2)", intro)
     results = readme.block(root / "README.md", readme.RESULTS)
     results = "\n".join(line for line in results.splitlines() if "do not edit by hand" not in line)
     pages = ["Claims ledger · Daftar klaim <claims>", "Tables and figures · Tabel dan gambar <artefacts>",
@@ -312,6 +314,7 @@ suppress_warnings = ["mystnb.unknown_mime_type"]
 html_theme = "sphinx_book_theme"
 html_title = "Bandung–Seoul smart-city cooperation: a compendium"
 html_static_path = ["_static"]
+html_sidebars = {{"**": ["navbar-logo.html", "sbt-sidebar-nav.html"]}}  # one search box: the header's
 html_css_files = ["site.css"]
 html_favicon = "_static/favicon.svg"
 html_last_updated_fmt = None
