@@ -198,7 +198,7 @@ def test_every_internal_link_resolves(built_site):
     assert not broken, "\n".join(broken)
 
 
-def test_every_page_loads_without_console_errors_and_with_every_image(built_site, server, browser):
+def test_every_page_loads_without_console_errors_with_every_image_and_fits_the_window(built_site, server, browser):
     problems = []
     browser.get_log("browser")  # drop anything logged before the first page
     for page in _pages(built_site):
@@ -210,6 +210,10 @@ def test_every_page_loads_without_console_errors_and_with_every_image(built_site
             "return Array.from(document.images).map(i => [i.currentSrc || i.src, i.complete, i.naturalWidth]);")
         problems += [f"{rel}: image not loaded: {src[:80]}" for src, complete, width in images
                      if not complete or not width]
+        wide, window = browser.execute_script(
+            "return [document.documentElement.scrollWidth, document.documentElement.clientWidth];")
+        if wide > window:  # a long table or name must scroll in its box, not widen the whole page
+            problems.append(f"{rel}: the page is {wide} px wide in a {window} px window")
     assert not problems, "\n".join(problems)
 
 

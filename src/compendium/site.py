@@ -328,6 +328,13 @@ CSS = """/* The verdict badges of the claims ledger (colours: compendium.claims.
 .verdict { display: inline-block; padding: 0.1em 0.6em; border-radius: 0.8em; font-size: 0.9em;
            font-weight: 600; white-space: nowrap; }
 {rules}
+/* The codebook's long file names and patterns wrap instead of widening the page and its contents list. */
+.bd-toc-nav, .bd-toc-nav code, .bd-article td code { overflow-wrap: anywhere; word-break: break-word; }
+.bd-article code.literal span.pre, .bd-toc-nav code span.pre { white-space: normal; overflow-wrap: anywhere; }
+.bd-sidebar-secondary { overflow-x: hidden; }
+/* A wide table scrolls inside the article rather than widening the page. */
+.bd-main, .bd-content, .bd-article-container, .bd-article { min-width: 0; }
+.pst-scrollable-table-container { max-width: 100%; overflow-x: auto; }
 """
 
 
