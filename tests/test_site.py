@@ -1,7 +1,7 @@
 """The compendium's website (compendium.site): its generated pages, and the built site in a real browser.
 
-The browser tests build the site once per session from the repository as it is (no prior ``make site``)
-into a temporary folder, serve it over HTTP on localhost and drive Debian's headless Chromium through
+The browser tests build the site once per session from a copy of the files git tracks (a fresh clone's
+files; no prior ``make site``) into a temporary folder, serve it over HTTP on localhost and drive Debian's headless Chromium through
 Selenium and Debian's chromedriver (both installed by tools/install-system-packages; no browser is
 downloaded: the driver's path is given, so selenium-manager never runs).
 """
@@ -11,6 +11,7 @@ from __future__ import annotations
 import functools
 import http.server
 import shutil
+import subprocess
 import threading
 from html.parser import HTMLParser
 from pathlib import Path
@@ -57,6 +58,19 @@ def test_claims_page_gives_every_claim_a_badge_and_links_its_quote(tables):
         head = page.split(f"(claim-{claim['claim_id']})=", 1)[1].split("(claim-", 1)[0]
         assert 'class="verdict verdict-' in head
         assert f"<seg-{claim['segment_id']}>" in head
+
+
+def test_the_site_hides_papermills_repeat_of_the_parameters(tmp_path):
+    nb = ROOT / "notebooks" / "02_actor_network.ipynb"
+    import nbformat
+
+    shown = nbformat.read(site._site_notebook(nb, tmp_path / nb.name), as_version=4)
+    tags = [c.metadata.get("tags", []) for c in shown.cells]
+    injected = [t for t in tags if "injected-parameters" in t]
+    assert injected and all("remove-cell" in t for t in injected)
+    assert not any("remove-cell" in t for t in tags if "injected-parameters" not in t)
+    original = nbformat.read(nb, as_version=4)
+    assert [c.get("outputs") for c in shown.cells] == [c.get("outputs") for c in original.cells]
 
 
 def test_no_inconsistencies_page_without_the_file(tmp_path):
@@ -128,8 +142,15 @@ def _parse(path: Path) -> _Page:
 
 @pytest.fixture(scope="session")
 def built_site(tmp_path_factory):
+    """The site built from a copy of the files git tracks: what a fresh clone has, no prior `make site`."""
     out = tmp_path_factory.mktemp("site")
-    return site.build(out / "html", out / "src", ROOT)
+    listed = subprocess.run(["git", "ls-files", "-z"], cwd=ROOT, capture_output=True, check=True)
+    clone = out / "clone"
+    for rel in filter(None, listed.stdout.decode().split("\0")):
+        if (ROOT / rel).is_file():
+            (clone / rel).parent.mkdir(parents=True, exist_ok=True)
+            shutil.copy2(ROOT / rel, clone / rel)
+    return site.build(out / "html", out / "src", clone)
 
 
 @pytest.fixture(scope="session")
@@ -232,6 +253,7 @@ def test_the_search_finds_cikapundung(server, browser):
 
 @pytest.mark.parametrize("name, rel", [("home", "index.html"),
                                        ("notebook-02", "notebooks/02_actor_network.html"),
+                                       ("notebook-02-network", "notebooks/02_actor_network.html#the-whole-network"),
                                        ("claims", "claims.html")])
 def test_screenshots(server, browser, name, rel):
     """Screenshots for a person to look at (build/site-shots/); the test checks they are real pictures."""
@@ -239,6 +261,7 @@ def test_screenshots(server, browser, name, rel):
 
     SHOTS.mkdir(parents=True, exist_ok=True)
     browser.get(f"{server}/{rel}")
+    browser.execute_script("return document.fonts.ready;")
     shot = SHOTS / f"{name}.png"
     assert browser.save_screenshot(str(shot))
     with Image.open(shot) as img:
