@@ -1,14 +1,14 @@
 # sister-city-compendium — two commands on a fresh machine:
 #   make        create .venv, install the pinned environment and the package, run the whole pipeline
 #   make test   run every test (library tests + nbval on the notebooks)
-# Other targets: make lab | make bench | make validate | make clean
+# Other targets: make site (the website, build/site/) | make lab | make bench | make validate | make clean
 PYTHON ?= $(shell command -v python3.11 || command -v python3)
 VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 PIP    := $(BIN)/python -m pip install --quiet --disable-pip-version-check
 
-.PHONY: all build test lab bench validate clean
+.PHONY: all build test site lab bench validate clean
 all: build
 
 $(STAMP): requirements.in requirements.lock pyproject.toml tools/install-system-packages
@@ -26,6 +26,10 @@ build: $(STAMP)
 
 test: $(STAMP)
 	$(BIN)/python -m pytest $(ARGS)
+
+# The website: pages generated from the data into build/site-src/, built by Sphinx into build/site/.
+site: $(STAMP)
+	@$(BIN)/python -m compendium.site build/site
 
 validate: $(STAMP)
 	@$(BIN)/compendium validate

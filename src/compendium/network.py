@@ -596,9 +596,7 @@ def export_graph(G: nx.Graph, node_extra: pd.DataFrame | None = None,
         H.add_node(n, **attrs)
     if G.is_multigraph():
         for u, v, k, d in sorted(G.edges(keys=True, data=True), key=lambda e: (str(e[2]), e[0], e[1])):
-            attrs = {a: _export_value(x) for a, x in sorted(d.items())}
-            attrs["id"] = str(k)
-            H.add_edge(u, v, key=k, **attrs)
+            H.add_edge(u, v, key=k, **{a: _export_value(x) for a, x in sorted(d.items())})
     else:
         for u, v, d in sorted(G.edges(data=True), key=lambda e: (e[0], e[1])):
             H.add_edge(u, v, **{a: _export_value(x) for a, x in sorted(d.items())})
@@ -612,10 +610,39 @@ def graphml_bytes(G: nx.Graph) -> bytes:
 
 GEXF_DESCRIPTION = ("Actors and ties of the Bandung-Seoul smart-city cooperation, coded from papers A and B "
                     "(sister-city-compendium, data/raw/coded/)")
+GEXF_SCALE = 70.0
+"""Gephi units per unit of :func:`compendium.network_figures.layered_layout` (columns 3 units apart, rows
+1): about the points per unit of ``figures/network-whole``, so node sizes and distances keep its
+proportions."""
 
 
-def gexf_bytes(G: nx.Graph) -> bytes:
-    """GEXF 1.2 text of an export graph (:func:`export_graph`), for Gephi.
+def gephi_viz(G: nx.Graph) -> dict[str, dict]:
+    """Per node, the ``viz`` attributes of GEXF: where and how ``figures/network-whole`` draws it.
+
+    ``position`` is the deterministic layered layout of the collapsed graph
+    (:func:`compendium.network_figures.layered_layout`, the one the figure uses) times
+    :data:`GEXF_SCALE`; ``color`` the figure's colour of the actor's country
+    (:data:`compendium.network_figures.COUNTRY_COLOURS`); ``size`` the diameter of the figure's marker,
+    whose area grows with the actor's number of ties (the collapsed graph's weighted degree)."""
+    from compendium.network_figures import COUNTRY_COLOURS, layered_layout, marker_area
+
+    H = collapse(G) if G.is_multigraph() or G.is_directed() else G
+    pos = layered_layout(H)
+    ties = dict(H.degree(weight="weight"))
+    viz = {}
+    for n in sorted(H.nodes):
+        colour = COUNTRY_COLOURS.get(H.nodes[n].get("country"), COUNTRY_COLOURS["other"]).lstrip("#")
+        r, g, b = (int(colour[i:i + 2], 16) for i in (0, 2, 4))
+        x, y = pos[n]
+        viz[n] = {"position": {"x": round(x * GEXF_SCALE, 3), "y": round(y * GEXF_SCALE, 3), "z": 0.0},
+                  "color": {"r": r, "g": g, "b": b, "a": 1.0},
+                  "size": round(math.sqrt(marker_area(ties[n])), 3)}
+    return viz
+
+
+def gexf_bytes(G: nx.Graph, viz: Mapping[str, dict] | None = None) -> bytes:
+    """GEXF 1.2 text of an export graph (:func:`export_graph`), for Gephi; ``viz`` (node -> GEXF viz
+    attributes, see :func:`gephi_viz`) lays the graph out and colours it.
 
     networkx stamps ``<meta lastmodifieddate>`` with the day of writing, which would make every build
     on a new day differ. The attribute is optional in GEXF 1.2; the file carries no date, and a
@@ -624,6 +651,15 @@ def gexf_bytes(G: nx.Graph) -> bytes:
 
     from networkx.readwrite.gexf import GEXFWriter
 
+    G = G.copy()
+    for n, attrs in (viz or {}).items():
+        if n in G:
+            G.nodes[n]["viz"] = attrs
+    if G.is_multigraph():
+        # GEXF takes an edge's id from its 'id' attribute (networkx ignores the key): the tie id.
+        # GraphML carries the key as the edge's XML id already, so only the GEXF copy gets 'id'.
+        for _, _, k, d in G.edges(keys=True, data=True):
+            d["id"] = str(k)
     writer = GEXFWriter(encoding="utf-8", prettyprint=True, version="1.2draft")
     meta = writer.xml.find("meta")
     meta.attrib.pop("lastmodifieddate", None)
@@ -653,8 +689,9 @@ def edge_table(G: nx.Graph) -> pd.DataFrame:
 
 def export_network(G: nx.MultiDiGraph, folder: Path | str, node_extra: pd.DataFrame | None = None,
                    labels: Mapping[str, str] | None = None, stem: str = "network") -> list[Path]:
-    """Write ``stem.graphml``, ``stem.gexf`` (the multigraph), ``stem-collapsed.graphml`` (the weighted
-    simple graph), ``nodes.csv``, ``edges.csv`` and ``edges-collapsed.csv`` into ``folder`` through
+    """Write ``stem.graphml``, ``stem.gexf`` (the multigraph; laid out and coloured for Gephi as in
+    ``figures/network-whole``, see :func:`gephi_viz`), ``stem-collapsed.graphml`` (the weighted simple
+    graph), ``nodes.csv``, ``edges.csv`` and ``edges-collapsed.csv`` into ``folder`` through
     :mod:`compendium.artefacts` (atomic, staged during a build). Returns the paths."""
     from compendium import artefacts
 
@@ -663,7 +700,7 @@ def export_network(G: nx.MultiDiGraph, folder: Path | str, node_extra: pd.DataFr
     C = export_graph(collapse(G), node_extra, labels)
     return [
         artefacts.write_bytes(folder / f"{stem}.graphml", graphml_bytes(E)),
-        artefacts.write_bytes(folder / f"{stem}.gexf", gexf_bytes(E)),
+        artefacts.write_bytes(folder / f"{stem}.gexf", gexf_bytes(E, gephi_viz(G))),
         artefacts.write_bytes(folder / f"{stem}-collapsed.graphml", graphml_bytes(C)),
         artefacts.write_csv(node_table(G, node_extra), folder / "nodes.csv"),
         artefacts.write_csv(edge_table(G), folder / "edges.csv"),

@@ -42,6 +42,12 @@ COUNTRY_NAMES = {"ID": "Indonesia", "KR": "South Korea", "INT": "international",
 ROLE_MARKERS = {"internal": "o", "external": "s", "go-between": "D", "none": "^", "unclear": "v"}
 
 
+def marker_area(ties: float) -> float:
+    """The area (points²) of an actor's marker in :func:`draw_network`: it grows with the actor's number
+    of ties. The GEXF export sizes Gephi's nodes by the same rule (:func:`compendium.network.gephi_viz`)."""
+    return 50 + 28 * ties
+
+
 def short_label(G: nx.Graph, node: str) -> str:
     return SHORT_LABELS.get(node) or G.nodes[node].get("name_en") or G.nodes[node].get("name") or node
 
@@ -175,7 +181,7 @@ def draw_network(G: nx.MultiDiGraph, pos: Mapping | None = None, title: str | No
         p, q = sorted((pos[u], pos[v]))
         _draw_edge(ax, p, q, rad=_edge_rad(p, q), lw=0.7 + 0.8 * (d["weight"] - 1))
     wdeg = dict(H.degree(weight="weight"))
-    sizes = {n: 50 + 28 * wdeg[n] for n in H}
+    sizes = {n: marker_area(wdeg[n]) for n in H}
     _draw_nodes(ax, H, pos, sizes)
     for n in H:
         x, y = pos[n]
