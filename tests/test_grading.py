@@ -253,9 +253,13 @@ def test_majority_baseline_scores_an_all_commonest_code_submission(tmp_path):
 
 
 def test_above_baseline_rubric_rescales_agreement():
+    """The per-variable scheme policy-outputs used before issue 14 (still available to assignments)."""
+    import dataclasses
+
     from compendium.grading import load_assignment
 
-    a = load_assignment("policy-outputs")
+    po = load_assignment("policy-outputs")
+    a = dataclasses.replace(po, spec={**po.spec, "rubric": {"scheme": "above-baseline", "rounding": 0.1}})
     diffusion = next(v for v in a.variables if v.name == "diffusion")
     base = a.baseline_share(diffusion)
     assert 0 < base < 1

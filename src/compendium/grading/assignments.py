@@ -4,7 +4,11 @@ An assignment file has ``id``, ``title``, ``instructions``, ``items`` (a selecto
 column, ``label`` column, ``where`` filter), ``variables`` (``name``, ``field`` in the table, ``weight``),
 ``rubric`` (``scheme: proportional`` -- points = weight × share of items agreeing, rounded to
 ``rounding``; ``scheme: above-baseline`` -- the same, but the share is first rescaled so that the
-majority baseline (every item given the key's commonest code) earns 0 and full agreement 1; or
+majority baseline (every item given the key's commonest code) earns 0 and full agreement 1 -- a cliff
+when a key is skewed: with 21 of 22 reference codes ``unclear``, one wrong code costs the whole weight;
+``scheme: baseline-corrected`` -- continuous: the weighted agreement over all variables, rescaled once
+for the whole submission so that the majority baseline earns 0 and full agreement the maximum (every
+wrong code costs the same few points, see :meth:`Assignment.score` and docs/assignments.md); or
 ``scheme: thresholds`` -- the first ``min_agreement`` reached gives ``fraction`` × weight), ``withhold`` (paths under ``data/`` removed from a notebook submission's copy of the data) and
 ``second_coder`` (path under ``data/`` of an independent re-coding, if any).
 
@@ -23,6 +27,9 @@ from functools import cached_property
 from pathlib import Path
 
 from compendium.paths import data_dir as _default_data_dir
+
+
+SCHEMES = ("proportional", "baseline-corrected", "above-baseline", "thresholds")
 
 
 class AssignmentError(ValueError):
@@ -94,8 +101,43 @@ class Assignment:
         }
         return hashlib.sha256(json.dumps(payload, sort_keys=True).encode()).hexdigest()
 
+    @property
+    def scheme(self) -> str:
+        return (self.spec.get("rubric", {}) or {}).get("scheme", "proportional")
+
+    @property
+    def rounding(self) -> float:
+        return float((self.spec.get("rubric", {}) or {}).get("rounding", 0.1))
+
+    def score(self, agreement: dict[str, float]) -> tuple[dict[str, float], float]:
+        """Points per variable and the total, from each variable's agreement share (0..1).
+
+        Under ``baseline-corrected`` a variable's points are its signed contribution
+        ``max × weight × (agreement − baseline) / (max − Σ weight × baseline)`` -- negative where the
+        student agrees less than coding every item with the commonest code would -- and the total is
+        their sum, never below 0, rounded to ``rounding``. Every wrong code of a variable costs the same
+        ``max × weight / (n_items × (max − Σ weight × baseline))`` points, so correcting a code never
+        lowers the total (it rises by that amount before rounding), and a submission giving every item
+        the commonest code scores exactly 0. The other schemes add up :meth:`points`."""
+        if self.scheme != "baseline-corrected":
+            points = {v.name: self.points(v, agreement[v.name]) for v in self.variables}
+            return points, round(sum(points.values()), 6)
+        floor = sum(v.weight * self.baseline_share(v) for v in self.variables)
+        span = self.max_score - floor
+        exact = {}
+        for v in self.variables:
+            share = agreement[v.name]
+            share = 0.0 if share != share else share  # NaN: nothing to agree on
+            if span <= 1e-12:  # a key that is all one code: only a perfect submission beats the baseline
+                exact[v.name] = v.weight if share >= 1.0 else 0.0
+            else:
+                exact[v.name] = self.max_score * v.weight * (share - self.baseline_share(v)) / span
+        raw = sum(exact.values()) + 1e-9  # 1e-9: a perfect submission's float sum lands on the maximum
+        total = round(round(max(0.0, raw) / self.rounding) * self.rounding, 6)
+        return {name: round(x, 2) for name, x in exact.items()}, total
+
     def points(self, variable: Variable, agreement: float) -> float:
-        """Points for one variable from its agreement share (0..1) under the rubric."""
+        """Points for one variable from its agreement share (0..1) under a per-variable rubric."""
         rubric = self.spec.get("rubric", {}) or {}
         scheme = rubric.get("scheme", "proportional")
         if agreement != agreement:  # NaN
@@ -112,7 +154,7 @@ class Assignment:
                     return round(variable.weight * float(row["fraction"]), 6)
             return 0.0
         raise AssignmentError(f"{self.name}: unknown rubric scheme {scheme!r} "
-                              "(proportional, above-baseline or thresholds)")
+                              f"({', '.join(SCHEMES)})")
 
     def modal_code(self, variable: Variable) -> str | None:
         """The key's commonest code for a variable (ties broken alphabetically); None for an empty key."""
@@ -147,6 +189,14 @@ class Assignment:
             return (f"points per variable = weight × share of items coded like the reference "
                     f"(rounded to {float(rubric.get('rounding', 0.1)):g}); weights: {weights}; "
                     f"maximum {self.max_score:g}")
+        if rubric["scheme"] == "baseline-corrected":
+            bases = ", ".join(f"{v.name} {100 * self.baseline_share(v):.0f} %" for v in self.variables)
+            floor = sum(v.weight * self.baseline_share(v) for v in self.variables)
+            return (f"score = {self.max_score:g} × (W − B) / ({self.max_score:g} − B), never below 0 and rounded "
+                    f"to {self.rounding:g}, where W = Σ weight × share of items coded like the reference and "
+                    f"B = {floor:.2f} is W for a submission giving every item the commonest reference code "
+                    f"({bases}); every wrong code costs the same few points, so coding everything with the "
+                    f"commonest code scores 0; weights: {weights}; maximum {self.max_score:g}")
         if rubric["scheme"] == "above-baseline":
             bases = ", ".join(f"{v.name} {100 * self.baseline_share(v):.0f} %" for v in self.variables)
             return (f"points per variable = weight × (agreement − baseline) / (100 % − baseline), never below "

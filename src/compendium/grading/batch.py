@@ -81,13 +81,13 @@ def majority_baseline(a: Assignment) -> tuple[dict[str, str], float]:
 
 def score_codes(a: Assignment, codes: dict[str, dict[str, str]]) -> tuple[dict, dict, float]:
     """Per-variable agreement, κ and α against the key, and the rubric's points."""
-    metrics, points = {}, {}
+    metrics = {}
     for v in a.variables:
         ref = list(a.key[v.name])
         got = [codes[v.name].get(i) for i in a.items]
         metrics[v.name] = pair_stats(ref, got)
-        points[v.name] = a.points(v, metrics[v.name]["agreement_pct"] / 100.0)
-    return metrics, points, round(sum(points.values()), 6)
+    points, total = a.score({v: m["agreement_pct"] / 100.0 for v, m in metrics.items()})
+    return metrics, points, total
 
 
 def grade_bytes(a: Assignment, student: str, kind: str, data: bytes) -> Result:
