@@ -52,11 +52,32 @@ def _assignment(args) -> int:
     from compendium.grading.assignments import (AssignmentError, codes_csv, items_csv, load_assignment,
                                                 template_csv)
 
+    if args.action == "new":
+        from compendium.grading.assignments import scaffold
+
+        try:
+            path = scaffold(args.name)
+        except AssignmentError as err:
+            print(err, file=sys.stderr)
+            return 2
+        print(f"wrote {path}: edit the lines marked TODO (the format: docs/assignments.md)")
+        return 0
     try:
         a = load_assignment(args.name)
     except AssignmentError as err:
         print(err, file=sys.stderr)
         return 2
+    if args.action == "pack":
+        from compendium.grading.pack import write_pack
+
+        if not args.output:
+            print("compendium assignment pack: --out PATH is required (a folder, or a file ending in .zip)",
+                  file=sys.stderr)
+            return 2
+        out = write_pack(a, args.output)
+        print(f"wrote the hand-out of {a.name} to {out}: instructions, papers, template, codes, items and "
+              "self_check.py -- no reference codes", file=sys.stderr)
+        return 0
     text = template_csv(a, fill_key=args.action == "key")
     if args.output:
         from pathlib import Path
@@ -172,6 +193,8 @@ EXAMPLES = {
   compendium codebook              rewrite docs/codebook.md from data/datapackage.json
   compendium codebook --check      exit 1 if docs/codebook.md is out of date""",
     "assignment": """examples:
+  compendium assignment pack policy-outputs --out hand-out/policy-outputs.zip   what students get
+  compendium assignment new treaty-types      scaffold data/assignments/treaty-types.yaml
   compendium assignment template policy-outputs -o hand-out/policy-outputs.csv
   compendium assignment key actor-roles > key.csv      (the instructor's answer key: keep it private)""",
     "grade": """examples:
@@ -249,14 +272,18 @@ def parser() -> argparse.ArgumentParser:
     c.add_argument("--check", action="store_true", help="only check that docs/codebook.md is current (exit 1 if not)")
     c.set_defaults(func=_codebook)
 
-    asg = command("assignment", "print an assignment's blank template or its answer key (CSV)",
-                  "Print the blank template students fill in (template) or the answer key (key) of "
-                  "data/assignments/NAME.yaml. With -o, also write the allowed codes with their "
-                  "definitions (.codes.csv) and the items with their evidence (.items.csv).")
-    asg.add_argument("action", choices=["template", "key"])
+    asg = command("assignment", "make an assignment's hand-out, template or key; scaffold a new one",
+                  "pack: write the students' hand-out of data/assignments/NAME.yaml (instructions, the "
+                  "papers, the template, the codes with their definitions, the items and a self-check "
+                  "script) as a folder or a .zip -- no reference code; hand this out, not the repository, "
+                  "which holds the key. template / key: print the blank template or the instructor's "
+                  "answer key (with -o, also the codes and the items with the reference coder's evidence, "
+                  "which hints at the key). new: scaffold data/assignments/NAME.yaml (docs/assignments.md).")
+    asg.add_argument("action", choices=["pack", "template", "key", "new"])
     asg.add_argument("name", help="assignment, e.g. policy-outputs or actor-roles (data/assignments/NAME.yaml)")
-    asg.add_argument("-o", "--output", metavar="FILE",
-                     help="write FILE instead of printing, plus FILE's stem + .codes.csv and .items.csv")
+    asg.add_argument("-o", "--output", "--out", metavar="PATH",
+                     help="pack: the folder or .zip to write; template/key: write FILE instead of printing, "
+                          "plus FILE's stem + .codes.csv and .items.csv")
     asg.set_defaults(func=_assignment)
 
     g = command("grade", "grade a folder of STUDENT_ID.csv / STUDENT_ID.ipynb submissions",
