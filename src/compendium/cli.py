@@ -109,26 +109,36 @@ def _grade(args) -> int:
     except AssignmentError as err:
         print(err, file=sys.stderr)
         return 2
-    if not Path(args.submissions).is_dir():
-        print(f"compendium grade: {args.submissions}: no such folder (expected a folder of "
-              "STUDENT_ID.csv or STUDENT_ID.ipynb submissions)", file=sys.stderr)
+    import tempfile
+
+    from compendium.grading.intake import RosterError, collect
+
+    source = Path(args.submissions)
+    if not source.is_dir() and not source.is_file():
+        print(f"compendium grade: {args.submissions}: no such folder or zip (expected a folder of "
+              "STUDENT_ID.csv or STUDENT_ID.ipynb submissions, an LMS download, or its .zip)", file=sys.stderr)
         return 2
     out = Path(args.out)
     limits = Limits(cell_timeout=args.cell_timeout, notebook_timeout=args.notebook_timeout,
                     memory_mb=args.memory_mb)
-    try:
-        run = grade(a, args.submissions, cache_dir=out / ".cache", only=args.only, workers=args.workers,
-                    limits=limits, progress=not args.quiet, unsafe=args.unsafe)
-    except FileNotFoundError as err:
-        print(err, file=sys.stderr)
-        return 2
-    write_reports(run, out)
+    with tempfile.TemporaryDirectory(prefix="grade-intake-") as work:
+        try:
+            entries = collect(source, work, args.roster)
+            folder = Path(work) / "unzipped" if source.is_file() else source
+            run = grade(a, folder, cache_dir=out / ".cache", only=args.only, workers=args.workers,
+                        limits=limits, progress=not args.quiet, unsafe=args.unsafe, entries=entries)
+        except (FileNotFoundError, RosterError) as err:
+            print(err, file=sys.stderr)
+            return 2
+    written = write_reports(run, out, lms_column=args.lms_column)
     counts = {}
     for r in run.results:
         counts[r.status] = counts.get(r.status, 0) + 1
     print(f"graded {len(run.results)} submission(s) of {a.name}: "
           + ", ".join(f"{n} {s}" for s, n in sorted(counts.items()))
-          + f"; see {out / 'gradebook.csv'}, {out / 'feedback'}/ and {out / 'class_report.md'}")
+          + f"; see {out / 'gradebook.csv'}, {out / 'feedback'}/ and {out / 'class_report.md'}"
+          + "".join(f", {written[n]}" for n in ("moodle-grades.csv", "moodle-feedback.zip", "canvas-grades.csv")
+                    if n in written))
     if run.isolation == "refused":
         print("notebook submissions were refused: no sandbox (install bubblewrap: apt-get install bubblewrap) -- "
               "or pass --unsafe to run them without one", file=sys.stderr)
@@ -199,7 +209,10 @@ EXAMPLES = {
   compendium assignment key actor-roles > key.csv      (the instructor's answer key: keep it private)""",
     "grade": """examples:
   compendium grade policy-outputs data/examples/policy-outputs --out build/grading
-  compendium grade policy-outputs submissions/ --out grades/ --only s04    regrade one student""",
+  compendium grade policy-outputs submissions/ --out grades/ --only s04    regrade one student
+  compendium grade policy-outputs moodle-download.zip --roster worksheet.csv --out grades/
+      (writes grades/moodle-grades.csv and moodle-feedback.zip for Moodle's upload steps)
+  compendium grade policy-outputs canvas-submissions/ --roster canvas-gradebook.csv --out grades/""",
     "readme": """examples:
   compendium readme                rewrite the results at a glance and the list of tables and figures
   compendium readme --check        exit 1 if either is out of date""",
@@ -286,13 +299,21 @@ def parser() -> argparse.ArgumentParser:
                           "plus FILE's stem + .codes.csv and .items.csv")
     asg.set_defaults(func=_assignment)
 
-    g = command("grade", "grade a folder of STUDENT_ID.csv / STUDENT_ID.ipynb submissions",
-                "Grade every submission in a folder against the reference coding: a gradebook "
+    g = command("grade", "grade a folder or zip of submissions (plain, Moodle or Canvas) into LMS grade files",
+                "Grade every submission in a folder or .zip (plain, Moodle's or Canvas's download) against "
+                "the reference coding, and write the LMS import files (Moodle grading worksheet and feedback "
+                "zip, Canvas gradebook CSV) beside a gradebook "
                 "(agreement, Cohen's kappa, Krippendorff's alpha, points), feedback per student "
                 "(Markdown and HTML) and a class report. Notebook submissions run in a sandbox with "
                 "time and memory limits. Every entry of the folder gets one gradebook row with a status.")
     g.add_argument("name", help="assignment, e.g. policy-outputs")
-    g.add_argument("submissions", help="folder of submissions")
+    g.add_argument("submissions", help="a folder or a .zip of submissions: plain STUDENT_ID.csv|.ipynb, Moodle's "
+                                       "'Download all submissions' or Canvas's 'Download submissions'")
+    g.add_argument("--roster", metavar="CSV", help="the class list exported from the LMS (Canvas gradebook export, "
+                   "Moodle grading worksheet, or a CSV with username/email/id columns): maps submissions to "
+                   "username, e-mail and SIS id; students without a submission get a 'missing' row")
+    g.add_argument("--lms-column", metavar="HEADER", help="the assignment's column in canvas-grades.csv: the header "
+                   "of Canvas's gradebook export, e.g. 'Policy outputs (1234)' (default: the assignment's title)")
     g.add_argument("--out", required=True, help="output folder (gradebook.csv, feedback/, class_report.md, .cache/)")
     g.add_argument("--only", metavar="STUDENT_ID", help="regrade this student only (the others come from the cache)")
     g.add_argument("--workers", type=int, default=None, help="notebooks run at once (default: the number of cores)")
