@@ -66,17 +66,19 @@ def safe_extract(archive: Path, dest: Path) -> list[tuple[str, str]]:
         infos = z.infolist()
         if len(infos) > MAX_MEMBERS:
             return [(archive.name, f"the archive has {len(infos):,} members, over the limit of {MAX_MEMBERS:,}")]
-        for info in infos:
-            raw = info.orig_filename
-            if not info.flag_bits & 0x800:  # not flagged UTF-8: the bytes as the archiver wrote them
-                raw = display_name(raw.encode("cp437", errors="replace"))
-            name = raw.replace("\\", "/")
+        names = [_member_name(info) for info in infos]
+        counts: dict[str, int] = {}
+        for name in names:
+            counts[name.casefold()] = counts.get(name.casefold(), 0) + 1
+        for info, name in zip(infos, names):
             parts = [p for p in name.split("/") if p not in ("", ".")]
             mode = info.external_attr >> 16
             if info.is_dir() or (stat.S_ISDIR(mode) and not info.file_size):
                 continue
             problem = ""
-            if name.startswith("/") or re.match(r"[A-Za-z]:", name) or ".." in parts:
+            if counts[name.casefold()] > 1:
+                problem = "the archive holds two files of this name: hand in one"
+            elif name.startswith("/") or re.match(r"[A-Za-z]:", name) or ".." in parts:
                 problem = "its path leaves the archive's folder (absolute or with ..): refused"
             elif stat.S_ISLNK(mode):
                 problem = "this is a link (links are never followed): hand in the file itself"
@@ -99,6 +101,13 @@ def safe_extract(archive: Path, dest: Path) -> list[tuple[str, str]]:
             if problem:
                 problems.append((name, problem))
     return problems
+
+
+def _member_name(info: zipfile.ZipInfo) -> str:
+    raw = info.orig_filename
+    if not info.flag_bits & 0x800:  # not flagged UTF-8: the bytes as the archiver wrote them
+        raw = display_name(raw.encode("cp437", errors="replace"))
+    return raw.replace("\\", "/")
 
 
 class _Refused(Exception):
