@@ -102,7 +102,9 @@ def grading_bullet(data_dir: Path | None) -> str:
             "diffusion and transfer it is `unclear`: the papers rarely tie an output to a type), so plain "
             f"agreement would give a submission that codes every item with it {plain:.1f} of "
             f"{a.max_score:g} points. The assignment therefore scores agreement *above the majority baseline* "
-            f"(`scheme: {a.spec['rubric']['scheme']}`); every class report states the baseline.")
+            f"(`scheme: {a.spec['rubric']['scheme']}`: that submission scores 0, and every wrong code costs the "
+            "same small amount, so correcting a code never lowers a score); every class report states the "
+            "baseline.")
 
 
 def results_markdown(data_dir: Path | str | None = None) -> str:

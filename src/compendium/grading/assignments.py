@@ -430,14 +430,15 @@ def load_assignment(name: str, data_dir: Path | str | None = None) -> Assignment
 
 
 def template_csv(a: Assignment, fill_key: bool = False) -> str:
-    """The blank submission (or, with ``fill_key``, the answer key) as CSV text."""
+    """The blank submission (or, with ``fill_key``, the answer key) as CSV text, items in alphabetical
+    order: the reference tables are grouped by code, so their row order would give codes away."""
     import csv
     import io
 
     buf = io.StringIO()
     w = csv.writer(buf, lineterminator="\n")
     w.writerow(["item_id", *a.variable_names])
-    for _, row in a.key.iterrows():
+    for _, row in a.key.sort_values("item_id").iterrows():
         w.writerow([row["item_id"], *[(row[v] if fill_key else "") for v in a.variable_names]])
     return buf.getvalue()
 
@@ -465,7 +466,7 @@ def items_csv(a: Assignment) -> str:
     buf = io.StringIO()
     w = csv.writer(buf, lineterminator="\n")
     w.writerow(["item_id", "label", "paper", "page", "quote"])
-    for item in a.items:
+    for item in sorted(a.items):
         ev = a.evidence(item)
         label = a.key.set_index("item_id").loc[item, "label"]
         w.writerow([item, label, ev["paper"], ev["page"], ev["quote"]])

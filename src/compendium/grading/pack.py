@@ -28,7 +28,7 @@ import zipfile
 from pathlib import Path
 
 from compendium.grading import submissions
-from compendium.grading.assignments import Assignment, Category
+from compendium.grading.assignments import Assignment, Category, template_csv
 
 #: a fixed time stamp for every zip member: two packs of the same assignment are byte-identical
 ZIP_DATE = (1980, 1, 1, 0, 0, 0)
@@ -36,15 +36,6 @@ ZIP_DATE = (1980, 1, 1, 0, 0, 0)
 
 def sorted_items(a: Assignment) -> list[str]:
     return sorted(a.items)
-
-
-def template(a: Assignment) -> str:
-    buf = io.StringIO()
-    w = csv.writer(buf, lineterminator="\n")
-    w.writerow(["item_id", *a.variable_names])
-    for item in sorted_items(a):
-        w.writerow([item, *[""] * len(a.variables)])
-    return buf.getvalue()
 
 
 def items(a: Assignment) -> str:
@@ -196,7 +187,7 @@ def pack_files(a: Assignment) -> dict[str, bytes]:
     papers = sorted(p.name for p in papers_dir.glob("*.txt"))
     n = a.name
     files = {"README.md": readme(a, papers),
-             f"{n}.template.csv": template(a),
+             f"{n}.template.csv": template_csv(a),
              f"{n}.items.csv": items(a),
              f"{n}.codes.csv": codes(a),
              "self_check.py": self_check_script(a)}
