@@ -69,6 +69,7 @@ def test_moodle_zip_with_a_worksheet_goes_to_moodle_import_files(po, key, tmp_pa
         "agus@uni.example": "missing"}
     assert book["siti@uni.example"]["total"] == "10.0" and "notes.docx" in book["siti@uni.example"]["comments"]
     assert "a.csv, b.csv" in book["budi@uni.example"]["comments"]
+    assert book["dewi@uni.example"]["comments"].count("coding.xlsx") == 1
     for e in ("budi@uni.example", "dewi@uni.example", "agus@uni.example"):
         assert book[e]["total"] == ""  # blank, never 0.0
     moodle = {r["Identifier"]: r for r in _rows(out / "moodle-grades.csv")}
@@ -204,4 +205,6 @@ def test_the_generator_makes_a_class_that_grades_in_one_command(tmp_path):
     assert len(moodle) == 40 and sum(r["Grade"] == "" for r in moodle) >= 1
     assert cli.main(["grade", "policy-outputs", str(paths["canvas"]), "--roster", str(paths["canvas_roster"]),
                      "--out", str(tmp_path / "c"), "--quiet"]) == 0
-    assert len(_rows(tmp_path / "c" / "canvas-grades.csv")) == 40 + 1  # + Points Possible
+    canvas = _rows(tmp_path / "c" / "canvas-grades.csv")
+    assert len(canvas) == 40 + 1  # + Points Possible
+    assert list(canvas[0])[-1].endswith("(101)")  # the export's own column, found without --lms-column

@@ -236,7 +236,8 @@ def collect(path: Path | str, work: Path | str, roster: Path | str | None = None
                               status="ambiguous", identity=ident))
             continue
         else:
-            why = "; ".join(f"{f.original}: {f.entry.problem}" for f in members if f.entry.problem)
+            why = "; ".join(f.entry.problem if f.original in f.entry.problem else f"{f.original}: {f.entry.problem}"
+                            for f in members if f.entry.problem)
             rows.append(Entry(sid, sid, "other", b"", why or "no .csv or .ipynb in the submission",
                               identity=ident))
             continue
@@ -317,6 +318,18 @@ def read_roster(path: Path | str) -> list[dict]:
                               f"{student['full_name'] or 'this student'!r}")
         out.append(student)
     return out
+
+
+def canvas_column(path: Path | str) -> str | None:
+    """The assignment column of a Canvas gradebook export (``Name (12345)``), if it has exactly one."""
+    try:
+        header = next(csv.reader(io.StringIO(Path(path).read_bytes().decode("utf-8-sig"), newline="")), [])
+    except (OSError, UnicodeDecodeError):
+        return None
+    if "sis login id" not in [h.strip().casefold() for h in header]:
+        return None
+    found = [h for h in header if re.fullmatch(r".+ \(\d+\)", h.strip())]
+    return found[0] if len(found) == 1 else None
 
 
 def student_key(student: dict) -> str:
