@@ -318,7 +318,8 @@ def parser() -> argparse.ArgumentParser:
                    "Moodle grading worksheet, or a CSV with username/email/id columns): maps submissions to "
                    "username, e-mail and SIS id; students without a submission get a 'missing' row")
     g.add_argument("--lms-column", metavar="HEADER", help="the assignment's column in canvas-grades.csv: the header "
-                   "of Canvas's gradebook export, e.g. 'Policy outputs (1234)' (default: the one such column of a Canvas --roster, else the assignment's title)")
+                   "of Canvas's gradebook export, e.g. 'Policy outputs (1234)' (default: the one such column "
+                   "of a Canvas --roster, else the assignment's title)")
     g.add_argument("--out", required=True, help="output folder (gradebook.csv, feedback/, class_report.md, .cache/)")
     g.add_argument("--only", metavar="STUDENT_ID", help="regrade this student only (the others come from the cache)")
     g.add_argument("--workers", type=int, default=None, help="notebooks run at once (default: the number of cores)")

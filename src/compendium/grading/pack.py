@@ -121,7 +121,7 @@ def readme(a: Assignment, papers: list[str]) -> str:
              "* `papers/` -- the two papers you code from: " + ", ".join(f"`{p}`" for p in papers) + ";",
              "* `self_check.py` -- checks the form of your file before you hand it in.", "",
              "## Check your file before you hand it in", "",
-             "With Python 3.8 or newer (nothing to install):", "",
+             "With Python 3 (tested with 3.11; nothing to install):", "",
              "    python self_check.py MY_STUDENT_ID.csv", "",
              "It checks the encoding (UTF-8), the separator (commas), the header, that every item id of the "
              "template appears exactly once, and that every code is one of the allowed codes -- the same "
@@ -176,7 +176,7 @@ if __name__ == "__main__":
     raise SystemExit(main())
 '''
     header = (f"#!/usr/bin/env python3\n# Self-check for the assignment {a.name}: is my CSV in the form the grader "
-              "reads?\n# Usage: python self_check.py STUDENT_ID.csv   (Python 3.8+, standard library only)\n"
+              "reads?\n# Usage: python self_check.py STUDENT_ID.csv   (Python 3, tested with 3.11; standard library only)\n"
               "# The checks below are the grader's own (compendium.grading.submissions), copied verbatim.\n")
     return header + source + main
 
