@@ -9,12 +9,17 @@
    and the same empty notebook in the sandbox (bubblewrap), alternately, medians of 3, in the same run:
    their ratio is what isolation costs per notebook. Then N small notebook submissions, sandboxed, on
    `workers` workers (median of 3 batches). Target: wall time <= 1.3 × N × floor ÷ workers.
+3. LMS: a Moodle-style zip and a Canvas-style folder of N students with their class lists
+   (tools/make_lms_submissions.py), each graded cold by one `compendium grade` into the LMS import
+   files. Target: < 10 s each on 2 cores.
 Work files go to benchmarks/_work/ (git-ignored).
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
+import io
 import os
 import random
 import shutil
@@ -33,6 +38,8 @@ def main() -> int:
     ap.add_argument("--csv", type=int, default=300)
     ap.add_argument("--notebooks", type=int, default=6)
     ap.add_argument("--workers", type=int, default=os.cpu_count() or 1)
+    ap.add_argument("--lms", type=int, default=300, help="students in the Moodle zip and the Canvas folder")
+    ap.add_argument("--lms-only", action="store_true", help="time the LMS round trip only")
     args = ap.parse_args()
 
     from nbauthor import write as write_notebook
@@ -66,6 +73,10 @@ def main() -> int:
     run = grade(a, work / "csv", cache_dir=work / "csv-out" / ".cache", progress=False)
     write_reports(run, work / "csv-out")
     t_warm_grade = time.perf_counter() - t0
+
+    print(lms_case(work, args.lms), flush=True)
+    if args.lms_only:
+        return 0
 
     limits = Limits(cell_timeout=30, notebook_timeout=120)
     (work / "nb").mkdir()
@@ -132,6 +143,33 @@ def main() -> int:
           f"{args.workers} empty notebooks at once took {t_par:.2f} s (parallel efficiency of this machine "
           f"{floor * args.workers / t_par / args.workers:.2f})")
     return 0
+
+
+def lms_case(work: Path, n: int) -> str:
+    """An LMS round trip in one command each: a Moodle-style zip and a Canvas-style folder of ``n``
+    students (tools/make_lms_submissions.py) with their class lists, graded cold into the LMS files."""
+    from make_lms_submissions import make
+
+    from compendium import cli
+
+    paths = make(work / "lms", n, "policy-outputs")
+    times = {}
+    for lms in ("moodle", "canvas"):
+        out = work / f"lms-{lms}-out"
+        shutil.rmtree(out, ignore_errors=True)
+        t0 = time.perf_counter()
+        with contextlib.redirect_stdout(io.StringIO()):  # its summary line is not a result line
+            status = cli.main(["grade", "policy-outputs", str(paths[lms]), "--roster",
+                               str(paths[f"{lms}_roster"]), "--out", str(out), "--quiet"])
+        times[lms] = time.perf_counter() - t0
+        assert status == 0
+        made = {"moodle": ["moodle-grades.csv", "moodle-feedback.zip"], "canvas": ["canvas-grades.csv"]}[lms]
+        assert all((out / f).is_file() for f in made), made
+    return (f"- grading, LMS round trip, {n} students, one `compendium grade … --roster …` each, cold, in this process after the CSV case (imports warm; a fresh process adds its start-up) (intake, "
+            f"grading, gradebook, feedback, class report and figure, the LMS import files): Moodle zip "
+            f"{times['moodle']:.2f} s (into moodle-grades.csv and moodle-feedback.zip), Canvas folder "
+            f"{times['canvas']:.2f} s (into canvas-grades.csv) -- target < 10 s each: "
+            f"{'met' if max(times.values()) < 10 else 'NOT met'}")
 
 
 def sandbox_start(mode: str) -> float:

@@ -52,11 +52,32 @@ def _assignment(args) -> int:
     from compendium.grading.assignments import (AssignmentError, codes_csv, items_csv, load_assignment,
                                                 template_csv)
 
+    if args.action == "new":
+        from compendium.grading.assignments import scaffold
+
+        try:
+            path = scaffold(args.name)
+        except AssignmentError as err:
+            print(err, file=sys.stderr)
+            return 2
+        print(f"wrote {path}: edit the lines marked TODO (the format: docs/assignments.md)")
+        return 0
     try:
         a = load_assignment(args.name)
     except AssignmentError as err:
         print(err, file=sys.stderr)
         return 2
+    if args.action == "pack":
+        from compendium.grading.pack import write_pack
+
+        if not args.output:
+            print("compendium assignment pack: --out PATH is required (a folder, or a file ending in .zip)",
+                  file=sys.stderr)
+            return 2
+        out = write_pack(a, args.output)
+        print(f"wrote the hand-out of {a.name} to {out}: instructions, papers, template, codes, items and "
+              "self_check.py -- no reference codes", file=sys.stderr)
+        return 0
     text = template_csv(a, fill_key=args.action == "key")
     if args.output:
         from pathlib import Path
@@ -88,26 +109,41 @@ def _grade(args) -> int:
     except AssignmentError as err:
         print(err, file=sys.stderr)
         return 2
-    if not Path(args.submissions).is_dir():
-        print(f"compendium grade: {args.submissions}: no such folder (expected a folder of "
-              "STUDENT_ID.csv or STUDENT_ID.ipynb submissions)", file=sys.stderr)
+    import tempfile
+
+    from compendium.grading.intake import RosterError, collect
+
+    source = Path(args.submissions)
+    if not source.is_dir() and not source.is_file():
+        print(f"compendium grade: {args.submissions}: no such folder or zip (expected a folder of "
+              "STUDENT_ID.csv or STUDENT_ID.ipynb submissions, an LMS download, or its .zip)", file=sys.stderr)
         return 2
     out = Path(args.out)
     limits = Limits(cell_timeout=args.cell_timeout, notebook_timeout=args.notebook_timeout,
                     memory_mb=args.memory_mb)
-    try:
-        run = grade(a, args.submissions, cache_dir=out / ".cache", only=args.only, workers=args.workers,
-                    limits=limits, progress=not args.quiet, unsafe=args.unsafe)
-    except FileNotFoundError as err:
-        print(err, file=sys.stderr)
-        return 2
-    write_reports(run, out)
+    with tempfile.TemporaryDirectory(prefix="grade-intake-") as work:
+        try:
+            entries = collect(source, work, args.roster)
+            folder = Path(work) / "unzipped" if source.is_file() else source
+            run = grade(a, folder, cache_dir=out / ".cache", only=args.only, workers=args.workers,
+                        limits=limits, progress=not args.quiet, unsafe=args.unsafe, entries=entries)
+        except (FileNotFoundError, RosterError) as err:
+            print(err, file=sys.stderr)
+            return 2
+    column = args.lms_column
+    if column is None and args.roster:
+        from compendium.grading.intake import canvas_column
+
+        column = canvas_column(args.roster)  # a Canvas export names the assignment's column: reuse it
+    written = write_reports(run, out, lms_column=column)
     counts = {}
     for r in run.results:
         counts[r.status] = counts.get(r.status, 0) + 1
     print(f"graded {len(run.results)} submission(s) of {a.name}: "
           + ", ".join(f"{n} {s}" for s, n in sorted(counts.items()))
-          + f"; see {out / 'gradebook.csv'}, {out / 'feedback'}/ and {out / 'class_report.md'}")
+          + f"; see {out / 'gradebook.csv'}, {out / 'feedback'}/ and {out / 'class_report.md'}"
+          + "".join(f", {written[n]}" for n in ("moodle-grades.csv", "moodle-feedback.zip", "canvas-grades.csv")
+                    if n in written))
     if run.isolation == "refused":
         print("notebook submissions were refused: no sandbox (install bubblewrap: apt-get install bubblewrap) -- "
               "or pass --unsafe to run them without one", file=sys.stderr)
@@ -172,11 +208,16 @@ EXAMPLES = {
   compendium codebook              rewrite docs/codebook.md from data/datapackage.json
   compendium codebook --check      exit 1 if docs/codebook.md is out of date""",
     "assignment": """examples:
+  compendium assignment pack policy-outputs --out hand-out/policy-outputs.zip   what students get
+  compendium assignment new treaty-types      scaffold data/assignments/treaty-types.yaml
   compendium assignment template policy-outputs -o hand-out/policy-outputs.csv
   compendium assignment key actor-roles > key.csv      (the instructor's answer key: keep it private)""",
     "grade": """examples:
   compendium grade policy-outputs data/examples/policy-outputs --out build/grading
-  compendium grade policy-outputs submissions/ --out grades/ --only s04    regrade one student""",
+  compendium grade policy-outputs submissions/ --out grades/ --only s04    regrade one student
+  compendium grade policy-outputs moodle-download.zip --roster worksheet.csv --out grades/
+      (writes grades/moodle-grades.csv and moodle-feedback.zip for Moodle's upload steps)
+  compendium grade policy-outputs canvas-submissions/ --roster canvas-gradebook.csv --out grades/""",
     "readme": """examples:
   compendium readme                rewrite the results at a glance and the list of tables and figures
   compendium readme --check        exit 1 if either is out of date""",
@@ -249,23 +290,36 @@ def parser() -> argparse.ArgumentParser:
     c.add_argument("--check", action="store_true", help="only check that docs/codebook.md is current (exit 1 if not)")
     c.set_defaults(func=_codebook)
 
-    asg = command("assignment", "print an assignment's blank template or its answer key (CSV)",
-                  "Print the blank template students fill in (template) or the answer key (key) of "
-                  "data/assignments/NAME.yaml. With -o, also write the allowed codes with their "
-                  "definitions (.codes.csv) and the items with their evidence (.items.csv).")
-    asg.add_argument("action", choices=["template", "key"])
+    asg = command("assignment", "make an assignment's hand-out, template or key; scaffold a new one",
+                  "pack: write the students' hand-out of data/assignments/NAME.yaml (instructions, the "
+                  "papers, the template, the codes with their definitions, the items and a self-check "
+                  "script) as a folder or a .zip -- no reference code; hand this out, not the repository, "
+                  "which holds the key. template / key: print the blank template or the instructor's "
+                  "answer key (with -o, also the codes and the items with the reference coder's evidence, "
+                  "which hints at the key). new: scaffold data/assignments/NAME.yaml (docs/assignments.md).")
+    asg.add_argument("action", choices=["pack", "template", "key", "new"])
     asg.add_argument("name", help="assignment, e.g. policy-outputs or actor-roles (data/assignments/NAME.yaml)")
-    asg.add_argument("-o", "--output", metavar="FILE",
-                     help="write FILE instead of printing, plus FILE's stem + .codes.csv and .items.csv")
+    asg.add_argument("-o", "--output", "--out", metavar="PATH",
+                     help="pack: the folder or .zip to write; template/key: write FILE instead of printing, "
+                          "plus FILE's stem + .codes.csv and .items.csv")
     asg.set_defaults(func=_assignment)
 
-    g = command("grade", "grade a folder of STUDENT_ID.csv / STUDENT_ID.ipynb submissions",
-                "Grade every submission in a folder against the reference coding: a gradebook "
+    g = command("grade", "grade a folder or zip of submissions (plain, Moodle or Canvas) into LMS grade files",
+                "Grade every submission in a folder or .zip (plain, Moodle's or Canvas's download) against "
+                "the reference coding, and write the LMS import files (Moodle grading worksheet and feedback "
+                "zip, Canvas gradebook CSV) beside a gradebook "
                 "(agreement, Cohen's kappa, Krippendorff's alpha, points), feedback per student "
                 "(Markdown and HTML) and a class report. Notebook submissions run in a sandbox with "
                 "time and memory limits. Every entry of the folder gets one gradebook row with a status.")
     g.add_argument("name", help="assignment, e.g. policy-outputs")
-    g.add_argument("submissions", help="folder of submissions")
+    g.add_argument("submissions", help="a folder or a .zip of submissions: plain STUDENT_ID.csv|.ipynb, Moodle's "
+                                       "'Download all submissions' or Canvas's 'Download submissions'")
+    g.add_argument("--roster", metavar="CSV", help="the class list exported from the LMS (Canvas gradebook export, "
+                   "Moodle grading worksheet, or a CSV with username/email/id columns): maps submissions to "
+                   "username, e-mail and SIS id; students without a submission get a 'missing' row")
+    g.add_argument("--lms-column", metavar="HEADER", help="the assignment's column in canvas-grades.csv: the header "
+                   "of Canvas's gradebook export, e.g. 'Policy outputs (1234)' (default: the one such column "
+                   "of a Canvas --roster, else the assignment's title)")
     g.add_argument("--out", required=True, help="output folder (gradebook.csv, feedback/, class_report.md, .cache/)")
     g.add_argument("--only", metavar="STUDENT_ID", help="regrade this student only (the others come from the cache)")
     g.add_argument("--workers", type=int, default=None, help="notebooks run at once (default: the number of cores)")

@@ -92,7 +92,8 @@ def reliability_bullet(data_dir: Path | None) -> str:
             "coder is an AI coding agent that saw only the papers, the item list (with anchor quotes) and the "
             "code definitions, never the reference codes or rationales, and froze its codes before reading the "
             "repository (protocol and hashes in `data/raw/coded/second_coder/README.md`): agreement given a "
-            "shared item list and code book, not from scratch.")
+            "shared item list and code book, not from scratch. Its template listed the items grouped by "
+            "dimension and kind, so those two agreements are upper bounds.")
 
 
 def grading_bullet(data_dir: Path | None) -> str:
@@ -105,7 +106,9 @@ def grading_bullet(data_dir: Path | None) -> str:
             "diffusion and transfer it is `unclear`: the papers rarely tie an output to a type), so plain "
             f"agreement would give a submission that codes every item with it {plain:.1f} of "
             f"{a.max_score:g} points. The assignment therefore scores agreement *above the majority baseline* "
-            f"(`scheme: {a.spec['rubric']['scheme']}`); every class report states the baseline.")
+            f"(`scheme: {a.spec['rubric']['scheme']}`: that submission scores 0, and every wrong code costs the "
+            "same small amount, so correcting a code never lowers a score); every class report states the "
+            "baseline.")
 
 
 def results_markdown(data_dir: Path | str | None = None) -> str:

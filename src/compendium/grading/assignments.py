@@ -4,7 +4,11 @@ An assignment file has ``id``, ``title``, ``instructions``, ``items`` (a selecto
 column, ``label`` column, ``where`` filter), ``variables`` (``name``, ``field`` in the table, ``weight``),
 ``rubric`` (``scheme: proportional`` -- points = weight × share of items agreeing, rounded to
 ``rounding``; ``scheme: above-baseline`` -- the same, but the share is first rescaled so that the
-majority baseline (every item given the key's commonest code) earns 0 and full agreement 1; or
+majority baseline (every item given the key's commonest code) earns 0 and full agreement 1 -- a cliff
+when a key is skewed: with 21 of 22 reference codes ``unclear``, one wrong code costs the whole weight;
+``scheme: baseline-corrected`` -- continuous: the weighted agreement over all variables, rescaled once
+for the whole submission so that the majority baseline earns 0 and full agreement the maximum (every
+wrong code costs the same few points, see :meth:`Assignment.score` and docs/assignments.md); or
 ``scheme: thresholds`` -- the first ``min_agreement`` reached gives ``fraction`` × weight), ``withhold`` (paths under ``data/`` removed from a notebook submission's copy of the data) and
 ``second_coder`` (path under ``data/`` of an independent re-coding, if any).
 
@@ -23,6 +27,9 @@ from functools import cached_property
 from pathlib import Path
 
 from compendium.paths import data_dir as _default_data_dir
+
+
+SCHEMES = ("proportional", "baseline-corrected", "above-baseline", "thresholds")
 
 
 class AssignmentError(ValueError):
@@ -94,8 +101,43 @@ class Assignment:
         }
         return hashlib.sha256(json.dumps(payload, sort_keys=True).encode()).hexdigest()
 
+    @property
+    def scheme(self) -> str:
+        return (self.spec.get("rubric", {}) or {}).get("scheme", "proportional")
+
+    @property
+    def rounding(self) -> float:
+        return float((self.spec.get("rubric", {}) or {}).get("rounding", 0.1))
+
+    def score(self, agreement: dict[str, float]) -> tuple[dict[str, float], float]:
+        """Points per variable and the total, from each variable's agreement share (0..1).
+
+        Under ``baseline-corrected`` a variable's points are its signed contribution
+        ``max × weight × (agreement − baseline) / (max − Σ weight × baseline)`` -- negative where the
+        student agrees less than coding every item with the commonest code would -- and the total is
+        their sum, never below 0, rounded to ``rounding``. Every wrong code of a variable costs the same
+        ``max × weight / (n_items × (max − Σ weight × baseline))`` points, so correcting a code never
+        lowers the total (it rises by that amount before rounding), and a submission giving every item
+        the commonest code scores exactly 0. The other schemes add up :meth:`points`."""
+        if self.scheme != "baseline-corrected":
+            points = {v.name: self.points(v, agreement[v.name]) for v in self.variables}
+            return points, round(sum(points.values()), 6)
+        floor = sum(v.weight * self.baseline_share(v) for v in self.variables)
+        span = self.max_score - floor
+        exact = {}
+        for v in self.variables:
+            share = agreement[v.name]
+            share = 0.0 if share != share else share  # NaN: nothing to agree on
+            if span <= 1e-12:  # a key that is all one code: only a perfect submission beats the baseline
+                exact[v.name] = v.weight if share >= 1.0 else 0.0
+            else:
+                exact[v.name] = self.max_score * v.weight * (share - self.baseline_share(v)) / span
+        raw = sum(exact.values()) + 1e-9  # 1e-9: a perfect submission's float sum lands on the maximum
+        total = round(round(max(0.0, raw) / self.rounding) * self.rounding, 6)
+        return {name: round(x, 2) for name, x in exact.items()}, total
+
     def points(self, variable: Variable, agreement: float) -> float:
-        """Points for one variable from its agreement share (0..1) under the rubric."""
+        """Points for one variable from its agreement share (0..1) under a per-variable rubric."""
         rubric = self.spec.get("rubric", {}) or {}
         scheme = rubric.get("scheme", "proportional")
         if agreement != agreement:  # NaN
@@ -112,7 +154,7 @@ class Assignment:
                     return round(variable.weight * float(row["fraction"]), 6)
             return 0.0
         raise AssignmentError(f"{self.name}: unknown rubric scheme {scheme!r} "
-                              "(proportional, above-baseline or thresholds)")
+                              f"({', '.join(SCHEMES)})")
 
     def modal_code(self, variable: Variable) -> str | None:
         """The key's commonest code for a variable (ties broken alphabetically); None for an empty key."""
@@ -147,6 +189,14 @@ class Assignment:
             return (f"points per variable = weight × share of items coded like the reference "
                     f"(rounded to {float(rubric.get('rounding', 0.1)):g}); weights: {weights}; "
                     f"maximum {self.max_score:g}")
+        if rubric["scheme"] == "baseline-corrected":
+            bases = ", ".join(f"{v.name} {100 * self.baseline_share(v):.0f} %" for v in self.variables)
+            floor = sum(v.weight * self.baseline_share(v) for v in self.variables)
+            return (f"score = {self.max_score:g} × (W − B) / ({self.max_score:g} − B), never below 0 and rounded "
+                    f"to {self.rounding:g}, where W = Σ weight × share of items coded like the reference and "
+                    f"B = {floor:.2f} is W for a submission giving every item the commonest reference code "
+                    f"({bases}); every wrong code costs the same few points, so coding everything with the "
+                    f"commonest code scores 0; weights: {weights}; maximum {self.max_score:g}")
         if rubric["scheme"] == "above-baseline":
             bases = ", ".join(f"{v.name} {100 * self.baseline_share(v):.0f} %" for v in self.variables)
             return (f"points per variable = weight × (agreement − baseline) / (100 % − baseline), never below "
@@ -234,6 +284,9 @@ def _tables(folder: Path, table: str) -> tuple["object", "object"]:
 
         try:
             frames = load(folder)
+            if table.replace("-", "_") not in frames:
+                raise AssignmentError(f"key 'items.table': no table {table!r} in the coded data "
+                                      f"(tables: {', '.join(sorted(frames))})")
             return frames[table.replace("-", "_")], frames["segments"]
         except CodingError as err:
             print(f"warning: the coded data has {len(err.problems)} problem(s) "
@@ -246,6 +299,74 @@ def _tables(folder: Path, table: str) -> tuple["object", "object"]:
     return pd.read_csv(path, **read), pd.read_csv(folder / "raw/coded/segments.csv", **read)
 
 
+KEYS = {"id": "the assignment's id (text)", "title": "a title (text)",
+        "instructions": "the instructions students get (text)", "items": "the item selector (a mapping)",
+        "variables": "the variables students code (a list)", "rubric": "the rubric (a mapping)",
+        "withhold": "paths under data/ removed for notebook submissions (a list)",
+        "second_coder": "path under data/ of an independent re-coding (text)"}
+
+
+def validate_spec(spec) -> list[str]:
+    """Problems of a parsed assignment file, each naming the key, what was expected and what was found."""
+    def kind(x) -> str:
+        return type(x).__name__ if x is not None else "nothing"
+
+    if not isinstance(spec, dict):
+        return [f"expected a mapping of keys ({', '.join(KEYS)}), found {kind(spec)}"]
+    out = [f"key {k!r}: unknown (expected one of {', '.join(KEYS)})" for k in spec if k not in KEYS]
+    for k in ("id", "title", "instructions"):
+        if not isinstance(spec.get(k), str) or not spec[k].strip():
+            out.append(f"key {k!r}: expected {KEYS[k]}, found {kind(spec.get(k))}")
+    sel = spec.get("items")
+    if not isinstance(sel, dict):
+        out.append(f"key 'items': expected a mapping with 'table', 'id' (and optional 'label', 'where'), found {kind(sel)}")
+    else:
+        for k in ("table", "id"):
+            if not isinstance(sel.get(k), str) or not sel[k]:
+                out.append(f"key 'items.{k}': expected a {'table name' if k == 'table' else 'column name'}, "
+                           f"found {kind(sel.get(k))}")
+        if sel.get("where") is not None and not isinstance(sel["where"], dict):
+            out.append(f"key 'items.where': expected a mapping column: value, found {kind(sel['where'])}")
+    variables = spec.get("variables")
+    if not isinstance(variables, list) or not variables:
+        out.append(f"key 'variables': expected a list of {{name, field, weight}}, found {kind(variables)}")
+    else:
+        for n, v in enumerate(variables):
+            if not isinstance(v, dict) or not isinstance(v.get("name"), str):
+                out.append(f"key 'variables[{n}]': expected a mapping with a 'name' (text), found {v!r}")
+                continue
+            w = v.get("weight", 1)
+            if isinstance(w, bool) or not isinstance(w, (int, float)) or w <= 0:
+                out.append(f"key 'variables[{n}].weight' ({v['name']}): expected a number above 0, found {w!r}")
+    rubric = spec.get("rubric") or {}
+    if not isinstance(rubric, dict):
+        out.append(f"key 'rubric': expected a mapping with 'scheme', found {kind(rubric)}")
+    else:
+        scheme = rubric.get("scheme", "proportional")
+        if scheme not in SCHEMES:
+            out.append(f"key 'rubric.scheme': expected one of {', '.join(SCHEMES)}, found {scheme!r}")
+        step = rubric.get("rounding", 0.1)
+        if isinstance(step, bool) or not isinstance(step, (int, float)) or step <= 0:
+            out.append(f"key 'rubric.rounding': expected a number above 0 (e.g. 0.1), found {step!r}")
+        if scheme == "thresholds":
+            rows = rubric.get("thresholds")
+            if not isinstance(rows, list) or not rows:
+                out.append(f"key 'rubric.thresholds': expected a list of {{min_agreement, fraction}}, found {kind(rows)}")
+            else:
+                for n, r in enumerate(rows):
+                    ok = isinstance(r, dict) and all(isinstance(r.get(k), (int, float)) and 0 <= r[k] <= 1
+                                                     for k in ("min_agreement", "fraction"))
+                    if not ok:
+                        out.append(f"key 'rubric.thresholds[{n}]': expected min_agreement and fraction, numbers "
+                                   f"from 0 to 1, found {r!r}")
+    for k in ("withhold",):
+        if spec.get(k) is not None and not (isinstance(spec[k], list) and all(isinstance(x, str) for x in spec[k])):
+            out.append(f"key {k!r}: expected {KEYS[k]}, found {spec[k]!r}")
+    if spec.get("second_coder") is not None and not isinstance(spec["second_coder"], str):
+        out.append(f"key 'second_coder': expected {KEYS['second_coder']}, found {spec['second_coder']!r}")
+    return out
+
+
 def load_assignment(name: str, data_dir: Path | str | None = None) -> Assignment:
     """Read ``data/assignments/NAME.yaml`` and build its reference key from the coded data."""
     import yaml
@@ -255,14 +376,29 @@ def load_assignment(name: str, data_dir: Path | str | None = None) -> Assignment
     if not path.is_file():
         raise AssignmentError(f"no assignment {name!r}: expected {path}; have {available(folder)}")
     spec_bytes = path.read_bytes()
-    spec = yaml.safe_load(spec_bytes) or {}
+    try:
+        spec = yaml.safe_load(spec_bytes)
+    except yaml.YAMLError as err:
+        mark = getattr(err, "problem_mark", None)
+        where = f" line {mark.line + 1}, column {mark.column + 1}" if mark else ""
+        raise AssignmentError(f"{path}:{where}: not valid YAML ({getattr(err, 'problem', None) or err})") from None
+    problems = validate_spec(spec)
+    if problems:
+        raise AssignmentError(f"{path}: {len(problems)} problem(s):\n" + "\n".join(f"  {path}: {p}" for p in problems))
     sel = spec.get("items") or {}
     table, id_col = sel.get("table"), sel.get("id")
-    if not table or not id_col:
-        raise AssignmentError(f"{path}: items needs a 'table' and an 'id' column")
-    frame, segments = _tables(folder, table)
+    try:
+        frame, segments = _tables(folder, table)
+    except AssignmentError as err:
+        raise AssignmentError(f"{path}: {err}") from None
     for col, want in (sel.get("where") or {}).items():
+        if col not in frame.columns:
+            raise AssignmentError(f"{path}: key 'items.where.{col}': {table} has no column {col!r} "
+                                  f"(columns: {', '.join(frame.columns)})")
         frame = frame[frame[col].astype(str) == str(want)]
+    if id_col not in frame.columns:
+        raise AssignmentError(f"{path}: key 'items.id': {table} has no column {id_col!r} "
+                              f"(columns: {', '.join(frame.columns)})")
     if frame.empty:
         raise AssignmentError(f"{path}: the selector picks no rows of {table}")
 
@@ -294,14 +430,15 @@ def load_assignment(name: str, data_dir: Path | str | None = None) -> Assignment
 
 
 def template_csv(a: Assignment, fill_key: bool = False) -> str:
-    """The blank submission (or, with ``fill_key``, the answer key) as CSV text."""
+    """The blank submission (or, with ``fill_key``, the answer key) as CSV text, items in alphabetical
+    order: the reference tables are grouped by code, so their row order would give codes away."""
     import csv
     import io
 
     buf = io.StringIO()
     w = csv.writer(buf, lineterminator="\n")
     w.writerow(["item_id", *a.variable_names])
-    for _, row in a.key.iterrows():
+    for _, row in a.key.sort_values("item_id").iterrows():
         w.writerow([row["item_id"], *[(row[v] if fill_key else "") for v in a.variable_names]])
     return buf.getvalue()
 
@@ -329,8 +466,62 @@ def items_csv(a: Assignment) -> str:
     buf = io.StringIO()
     w = csv.writer(buf, lineterminator="\n")
     w.writerow(["item_id", "label", "paper", "page", "quote"])
-    for item in a.items:
+    for item in sorted(a.items):
         ev = a.evidence(item)
         label = a.key.set_index("item_id").loc[item, "label"]
         w.writerow([item, label, ev["paper"], ev["page"], ev["quote"]])
     return buf.getvalue()
+
+
+SCAFFOLD = """\
+# Assignment {name}: made by `compendium assignment new {name}`; the format is in docs/assignments.md.
+# Edit every line marked TODO, then check it with `compendium assignment template {name}` (it reports
+# any problem with the file, the key and what was expected) and make the hand-out with
+# `compendium assignment pack {name} --out hand-out/{name}.zip`.
+id: {name}
+title: "TODO: a title students recognise"
+instructions: |
+  TODO: what students code, from which paper and section, and when to answer `unclear`.
+
+  Hand in ONE of:
+  * `STUDENT_ID.csv` -- the template filled in: UTF-8, comma-separated, exactly one row per item; or
+  * `STUDENT_ID.ipynb` -- a notebook that, run top to bottom from its own folder, writes that CSV as
+    `submission.csv` in its working folder.
+# The items: rows of a table of data/raw/coded/ (TODO: the table, its id column, a label column, a filter)
+items:
+  table: policy_outputs
+  id: output_id
+  label: label_en
+  where: {{}}
+# The variables students code: columns of that table; their codes and definitions come from the codebook
+variables:
+  - name: dimension
+    field: dimension
+    weight: 1
+rubric:
+  # baseline-corrected: coding every item with the commonest reference code scores 0, a perfect
+  # submission the maximum, every wrong code costs the same (docs/assignments.md)
+  scheme: baseline-corrected
+  rounding: 0.1
+# Files removed from the copy of data/ that notebook submissions run against (the answers)
+withhold:
+  - raw/coded/policy_outputs.csv
+  - raw/coded/second_coder
+  - examples
+"""
+
+
+def scaffold(name: str, data_dir: Path | str | None = None) -> Path:
+    """Write ``data/assignments/NAME.yaml`` from :data:`SCAFFOLD` (never over an existing file)."""
+    import re
+
+    if not re.fullmatch(r"[a-z0-9][a-z0-9-]{0,60}", name):
+        raise AssignmentError(f"assignment name {name!r}: expected lower-case letters, digits and dashes "
+                              "(e.g. actor-roles)")
+    path = assignments_dir(data_dir) / f"{name}.yaml"
+    if path.exists():
+        raise AssignmentError(f"{path} exists already: edit it, or choose another name")
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with open(path, "x", encoding="utf-8") as fh:
+        fh.write(SCAFFOLD.format(name=name))
+    return path

@@ -31,7 +31,7 @@ from compendium.grading.assignments import Assignment
 from compendium.grading.sandbox import Limits, isolation, one_line, prepare_public_data, run_notebook
 from compendium.grading.submissions import parse_submission
 
-GRADER_VERSION = "2"
+GRADER_VERSION = "3"
 KINDS = (".csv", ".ipynb")
 #: the largest file graded, by kind: a coding table is a few kB; a notebook with its outputs a few MB
 MAX_BYTES = {"csv": 2_000_000, "ipynb": 50_000_000}
@@ -53,11 +53,24 @@ class Result:
     runtime_s: float = 0.0
     sha256: str = ""
     cached: bool = False
+    identity: dict = field(default_factory=dict)  # from the entry, never cached
+    note: str = ""  # the entry's note (which file was graded, ...), never cached
+    #: what to fix, one whole sentence each (the comments join them with "; ", which sentences contain too)
+    fixes: list[str] = field(default_factory=list)
 
     def to_json(self) -> dict:
         d = dict(self.__dict__)
         d.pop("cached")
+        d.pop("identity")
+        d.pop("note")
         return d
+
+    def attach(self, entry: "Entry") -> "Result":
+        """The entry's identity and note on the result (a cached result gets today's)."""
+        self.identity, self.note = dict(entry.identity), entry.note
+        if entry.note:
+            self.comments = f"{self.comments}; {entry.note}" if self.comments else entry.note
+        return self
 
 
 @dataclass
@@ -81,20 +94,21 @@ def majority_baseline(a: Assignment) -> tuple[dict[str, str], float]:
 
 def score_codes(a: Assignment, codes: dict[str, dict[str, str]]) -> tuple[dict, dict, float]:
     """Per-variable agreement, κ and α against the key, and the rubric's points."""
-    metrics, points = {}, {}
+    metrics = {}
     for v in a.variables:
         ref = list(a.key[v.name])
         got = [codes[v.name].get(i) for i in a.items]
         metrics[v.name] = pair_stats(ref, got)
-        points[v.name] = a.points(v, metrics[v.name]["agreement_pct"] / 100.0)
-    return metrics, points, round(sum(points.values()), 6)
+    points, total = a.score({v: m["agreement_pct"] / 100.0 for v, m in metrics.items()})
+    return metrics, points, total
 
 
 def grade_bytes(a: Assignment, student: str, kind: str, data: bytes) -> Result:
     """Grade a CSV submission's bytes (also used for the CSV a notebook wrote)."""
     parsed = parse_submission(data, a.items, {v.name: v.codes for v in a.variables})
     if parsed.codes is None:
-        return Result(student, kind, "invalid", "Fix and hand in again: " + "; ".join(parsed.problems))
+        return Result(student, kind, "invalid", "Fix and hand in again: " + "; ".join(parsed.problems),
+                      fixes=list(parsed.problems))
     metrics, points, total = score_codes(a, parsed.codes)
     wrong = sum(parsed.codes[v.name][i] != ref for v in a.variables for i, ref in zip(a.items, a.key[v.name]))
     comment = ("all items coded like the reference" if wrong == 0 else
@@ -168,6 +182,10 @@ class Entry:
     kind: str  # csv | ipynb | other
     path: bytes  # the entry's path as the file system has it (bytes: any name can be opened)
     problem: str = ""  # why it cannot be graded, if it cannot
+    status: str = "invalid"  # the status when there is a problem: invalid | ambiguous | missing
+    #: who handed it in, as the LMS or the class list says (full_name, username, email, sis_id, lms_id, ...)
+    identity: dict = field(default_factory=dict, compare=False)
+    note: str = ""  # said in the comments beside the grade (e.g. which of several files was graded)
 
 
 def display_name(raw: bytes) -> str:
@@ -267,16 +285,19 @@ def _cached(hit: Path) -> Result | None:
 
 def grade(a: Assignment, submissions: Path | str, cache_dir: Path | str | None = None,
           only: str | None = None, workers: int | None = None, limits: Limits | None = None,
-          progress: bool = True, kinds: tuple[str, ...] = KINDS, unsafe: bool = False) -> GradingRun:
+          progress: bool = True, kinds: tuple[str, ...] = KINDS, unsafe: bool = False,
+          entries: list[Entry] | None = None) -> GradingRun:
     """Grade every entry of a folder: each gets exactly one result. With ``only``, that student is graded
     afresh and everybody else is taken from the cache (students not in the cache are left out, with a
     note on stderr). Notebooks run in sandboxes (:mod:`compendium.grading.sandbox`); where none is
-    available they are refused unless ``unsafe``."""
+    available they are refused unless ``unsafe``. ``entries`` (from :func:`compendium.grading.intake.collect`:
+    a zip, an LMS layout, a class list) replaces the folder's own listing."""
     from tqdm import tqdm
 
     limits = limits or Limits()
     folder = Path(submissions)
-    entries = discover(folder, kinds)
+    if entries is None:
+        entries = discover(folder, kinds)
     if only is not None and only not in {e.student_id for e in entries}:
         raise FileNotFoundError(f"--only {only}: no {only}.csv or {only}.ipynb in {folder}")
     cache = Path(cache_dir) if cache_dir else None
@@ -291,13 +312,14 @@ def grade(a: Assignment, submissions: Path | str, cache_dir: Path | str | None =
             except OSError as err:
                 e = Entry(e.name, e.student_id, e.kind, e.path, f"the file cannot be read ({one_line(err)})")
         if e.problem:
-            results.append(Result(e.student_id, e.kind, "invalid", "Fix and hand in again: " + e.problem))
+            comment = e.problem if e.status == "missing" else "Fix and hand in again: " + e.problem
+            results.append(Result(e.student_id, e.kind, e.status, comment, fixes=[e.problem]).attach(e))
             continue
         key = cache_key(a, data, e.kind, limits)
         hit = _cached(cache / f"{key}.json") if cache and e.student_id != only else None
         if hit is not None:
             hit.student_id, hit.kind, hit.cached = e.student_id, e.kind, True
-            results.append(hit)
+            results.append(hit.attach(e))
         elif only is not None and e.student_id != only:
             print(f"note: {e.name} is not in the cache; grade the whole folder once without --only",
                   file=sys.stderr)
@@ -329,17 +351,18 @@ def grade(a: Assignment, submissions: Path | str, cache_dir: Path | str | None =
         if notebooks:
             pool = ThreadPoolExecutor(max_workers=workers or os.cpu_count() or 1)
             hide = (str(folder), str(cache.parent) if cache else "", str(a.data_dir))
-            futures = {pool.submit(_grade_one, a, e, data, limits, public, unsafe, hide): k
+            futures = {pool.submit(_grade_one, a, e, data, limits, public, unsafe, hide): (k, e)
                        for e, k, data in notebooks}
         for e, k, data in csvs:
             r = _grade_one(a, e, data, limits)
             save(r, k)
-            results.append(r)
+            results.append(r.attach(e))
             bar.update()
         for fut in as_completed(futures):
             r = fut.result()
-            save(r, futures[fut])
-            results.append(r)
+            k, e = futures[fut]
+            save(r, k)
+            results.append(r.attach(e))
             bar.update()
         if pool:
             pool.shutdown()

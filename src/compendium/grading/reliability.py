@@ -32,7 +32,8 @@ CONFIDENCE = 0.95
 INDEPENDENCE = ("coder-2 coded blind: an AI coding agent that saw only the two papers and each assignment's "
                 "template, item list (with anchor quotes) and code definitions -- never the reference codes "
                 "or rationales -- and froze its codes before reading the repository; independent of the "
-                "reference codes, not of the project's item list and code book "
+                "reference codes, not of the project's item list and code book, whose row order grouped the "
+                "items by dimension and kind, so the dimension and kind agreement are upper bounds "
                 "(data/raw/coded/second_coder/README.md)")
 SUMMARY_COLUMNS = ["variable", "items", "disagreements", "agreement_pct",
                    "cohen_kappa", "cohen_kappa_ci_low", "cohen_kappa_ci_high",

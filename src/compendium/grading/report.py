@@ -94,10 +94,15 @@ def feedback_names(run: GradingRun) -> list[str]:
     return names
 
 
+#: who a row is, when an LMS download or a class list says so (gradebook columns, in this order)
+IDENTITY = ("full_name", "username", "email", "sis_id", "lms", "lms_id", "section", "late")
+
+
 def gradebook(run: GradingRun, runtime: bool = True):
     import pandas as pd
 
     a = run.assignment
+    identity = any(r.identity for r in run.results)
     rows = []
     for r in run.results:
         row = {"student_id": r.student_id, "assignment": a.name, "submission": r.kind}
@@ -106,8 +111,10 @@ def gradebook(run: GradingRun, runtime: bool = True):
             row[f"{v}_agreement_pct"] = round(m["agreement_pct"], 2) if m else None
             row[f"{v}_cohen_kappa"] = round(m["cohen_kappa"], 4) if m else None
             row[f"{v}_kripp_alpha_nominal"] = round(m["kripp_alpha_nominal"], 4) if m else None
-            row[f"{v}_points"] = r.points.get(v) if r.status == "ok" else 0.0
-        row.update(total=r.total if r.status == "ok" else 0.0, max_score=a.max_score, grading_status=r.status)
+            row[f"{v}_points"] = r.points.get(v) if r.status == "ok" else None  # not graded: blank, not 0
+        row.update(total=r.total if r.status == "ok" else None, max_score=a.max_score, grading_status=r.status)
+        if identity:
+            row.update({k: r.identity.get(k, "") for k in IDENTITY})
         if runtime:
             row["runtime_s"] = r.runtime_s
         row["comments"] = r.comments
@@ -127,33 +134,72 @@ def differences(a: Assignment, codes: dict[str, dict[str, str]]) -> list[dict]:
     return out
 
 
+#: what κ and α are, in one sentence per language: the feedback shows them, the score does not use them
+KAPPA_ALPHA = ("Cohen's κ and Krippendorff's α measure how far your codes agree with the reference beyond what "
+               "chance would give (1 = perfect, 0 = chance level); they are for your information and do not "
+               "change the score.",
+               "κ Cohen dan α Krippendorff mengukur seberapa jauh kode Anda sesuai dengan rujukan di luar "
+               "kebetulan (1 = sempurna, 0 = setara kebetulan); keduanya sebagai informasi dan tidak mengubah nilai.")
+#: the status of a submission that was not graded, in Indonesian
+STATUS_ID = {"invalid": "tidak dapat dinilai", "ambiguous": "ambigu: lebih dari satu berkas",
+             "missing": "tidak ada tugas", "timeout": "melebihi batas waktu", "error": "galat",
+             "refused": "ditolak (tanpa sandbox)"}
+
+
+def scoring_id(a: Assignment) -> str:
+    """The rubric in one Indonesian sentence (the English one is :meth:`Assignment.rubric_text`)."""
+    if a.scheme == "baseline-corrected":
+        return ("Penilaian: nilai diukur dari nilai tugas yang memberi setiap butir kode yang paling sering "
+                f"dipakai rujukan (nilai 0); tugas sempurna bernilai {a.max_score:g}, dan setiap kode yang "
+                "berbeda dari rujukan mengurangi nilai dengan jumlah kecil yang sama.")
+    return (f"Penilaian: poin per variabel menurut persentase butir yang dikodekan sama dengan rujukan; "
+            f"maksimum {a.max_score:g}.")
+
+
+def fixes(r) -> list[str]:
+    """What to fix, one whole sentence per line (never a sentence cut at a "; " inside it)."""
+    if getattr(r, "fixes", None):
+        return list(r.fixes)
+    text = r.comments
+    for prefix in ("Fix and hand in again: ",):
+        text = text.removeprefix(prefix)
+    return [text] if text.strip() else []
+
+
 def feedback_markdown(a: Assignment, r) -> str:
-    lines = [f"# Feedback: {a.title}", "", f"Student: {md_id(r.student_id)} · submission: {r.kind} · "
-             f"status: **{r.status}**", ""]
+    lines = [f"# Feedback: {md_safe(a.title)}", "", "*Umpan balik -- English, then Bahasa Indonesia.*", "",
+             f"Student / Mahasiswa: {md_id(r.student_id)} · submission: {r.kind} · status: **{r.status}**", ""]
     if r.status != "ok":
-        lines += [f"Score: **0 / {a.max_score:g}** -- the submission could not be graded.", "",
-                  "What to fix:", ""] + [f"- {md_safe(c.strip())}" for c in r.comments.split("; ") if c.strip()]
+        lines += [f"Score / Nilai: **not graded** / *{STATUS_ID.get(r.status, 'tidak dinilai')}* (out of "
+                  f"{a.max_score:g}; the gradebook leaves it blank, not 0).", "",
+                  "What to fix / Yang perlu diperbaiki:", ""] + [f"- {md_safe(c.strip())}" for c in fixes(r)]
         return "\n".join(lines) + "\n"
-    lines += [f"Score: **{r.total:g} / {a.max_score:g}**", "", f"Rubric: {a.rubric_text()}.", "",
+    lines += [f"Score / Nilai: **{r.total:g} / {a.max_score:g}**", "", f"Rubric: {a.rubric_text()}.", "",
+              f"*{scoring_id(a)}*", "",
               "| variable | agreement | Cohen's κ | Krippendorff's α (nominal) | points |", "|---|---|---|---|---|"]
     for v in a.variables:
         m = r.metrics[v.name]
         lines.append(f"| {v.name} | {m['agreement_pct']:.1f} % | {_fmt(m['cohen_kappa'])} | "
                      f"{_fmt(m['kripp_alpha_nominal'])} | {r.points[v.name]:g} / {v.weight:g} |")
+    lines += ["", KAPPA_ALPHA[0], "", f"*{KAPPA_ALPHA[1]}*"]
+    if getattr(r, "note", ""):  # the intake's note, e.g. which of several files was graded
+        lines += ["", f"Note: {md_safe(r.note)}"]
     diffs = differences(a, r.codes)
-    lines += ["", f"## Items coded differently from the reference ({len(diffs)})", ""]
+    lines += ["", f"## Items coded differently from the reference / Butir yang dikodekan berbeda dari rujukan "
+                  f"({len(diffs)})", ""]
     if not diffs:
-        lines.append("None: every code agrees with the reference.")
+        lines.append("None: every code agrees with the reference. / Tidak ada: semua kode sesuai dengan rujukan.")
     for d in diffs:
         where = f"paper {d['paper']}" + (f", p. {d['page']}" if d["page"] else "") + \
                 (f", {d['section']}" if d["section"] else "")
+        yours_id, ref_id = (a.definition(d["variable"], d[k], "id") for k in ("yours", "reference"))
         lines += [f"### `{d['item_id']}` -- {d['variable']}", "",
                   f"*{d['label']}*", "",
                   f"- your code: **{d['yours']}** -- {a.definition(d['variable'], d['yours']) or '(no definition)'}",
-                  f"  - *{a.definition(d['variable'], d['yours'], 'id')}*" if a.definition(d['variable'], d['yours'], 'id') else "",
+                  f"  - kode Anda: *{yours_id}*" if yours_id else "",
                   f"- reference: **{d['reference']}** -- {a.definition(d['variable'], d['reference']) or '(no definition)'}",
-                  f"  - *{a.definition(d['variable'], d['reference'], 'id')}*" if a.definition(d['variable'], d['reference'], 'id') else "",
-                  f"- evidence ({where}; segment `{d['segment_id']}`):", "",
+                  f"  - rujukan: *{ref_id}*" if ref_id else "",
+                  f"- evidence / bukti ({where}; segment `{d['segment_id']}`):", "",
                   f"  > {d['quote']}", ""]
     return "\n".join(line for line in lines if line is not None) + "\n"
 
@@ -387,6 +433,11 @@ def class_figure_files(run: GradingRun) -> dict[str, bytes]:
     return run.figure_files
 
 
+def _md_alt(text: str) -> str:
+    """Alt text safe inside ``![...]``."""
+    return text.replace("[", "(").replace("]", ")").replace("\n", " ")
+
+
 def class_report_markdown(run: GradingRun, figure_name: str | None = None) -> str:
     a = run.assignment
     book = gradebook(run, runtime=False)
@@ -401,7 +452,9 @@ def class_report_markdown(run: GradingRun, figure_name: str | None = None) -> st
                   "refused: no sandbox (bubblewrap or unshare) is available on this machine; install bubblewrap "
                   "or grade again with `--unsafe`.") + "**", ""]
     if figure_name:
-        lines += [f"![class report]({figure_name})", ""]
+        alt = (f"Class report figure for {a.title}: the score distribution, the hardest items, one "
+               "confusion matrix per variable and Krippendorff's alpha among the students")
+        lines += [f"![{_md_alt(alt)}]({figure_name})", ""]
     if len(ok):
         modal, floor = majority_baseline(a)
         lines += ["## Scores", "", f"mean {ok['total'].mean():.2f}, median {ok['total'].median():.2f}, "
@@ -445,7 +498,7 @@ def class_report_markdown(run: GradingRun, figure_name: str | None = None) -> st
 
 
 def write_reports(run: GradingRun, out_dir: Path | str, runtime: bool = True, artefacts: bool = False,
-                  figure_stem: Path | str | None = None) -> dict[str, Path]:
+                  figure_stem: Path | str | None = None, lms_column: str | None = None) -> dict[str, Path]:
     """Write gradebook.csv, feedback/STUDENT.md|.html, class_report.md and the figure.
 
     ``artefacts=True`` writes through :mod:`compendium.artefacts` (staged during a build, no dates);
@@ -468,13 +521,19 @@ def write_reports(run: GradingRun, out_dir: Path | str, runtime: bool = True, ar
             book[column] = book[column].map(csv_safe)
     written = {"gradebook": put(out / "gradebook.csv", book.to_csv(index=False, lineterminator="\n"))}
     a = run.assignment
-    for r, name in zip(run.results, feedback_names(run)):
+    htmls = {}
+    for k, (r, name) in enumerate(zip(run.results, feedback_names(run))):
         try:
             md = feedback_markdown(a, r)
+            htmls[k] = markdown_to_html(md, f"Feedback {r.student_id}")
             put(out / "feedback" / f"{name}.md", md)
-            put(out / "feedback" / f"{name}.html", markdown_to_html(md, f"Feedback {r.student_id}"))
+            put(out / "feedback" / f"{name}.html", htmls[k])
         except Exception as err:  # one student's feedback never stops the others' or the class report
             print(f"note: no feedback file for {name} ({type(err).__name__}: {err})", file=sys.stderr)
+    if not artefacts:  # the LMS import files: only for an instructor's run (a build has no LMS)
+        from compendium.grading.lms import write_lms_files
+
+        written.update(write_lms_files(run, out, htmls, lms_column))
     stem = Path(figure_stem) if figure_stem else out / "class_report"
     if any(r.status == "ok" for r in run.results):
         for fmt, data in class_figure_files(run).items():
