@@ -182,7 +182,14 @@ def test_artefact_writer_refuses_raw_data(project):
 
 
 # Years ahead of any commit: an artefact that carries the day it was built cannot match the committed one.
-LATER = "+7y"
+# An absolute date computed from this process's clock, so the test means the same when the whole suite
+# already runs under a moved clock.
+LATER_YEARS = 7
+
+
+def _later() -> time.struct_time:
+    now = time.gmtime()
+    return time.struct_time((now.tm_year + LATER_YEARS, *now[1:]))
 
 
 def _faketime(*command):
@@ -192,11 +199,15 @@ def _faketime(*command):
     faketime = shutil.which("faketime")
     assert faketime, ("the any-day reproducibility tests need libfaketime: run tools/install-system-packages "
                       "as root, or install the Debian/Ubuntu package 'faketime'")
-    return [faketime, "-f", LATER, *command]
+    later = _later()
+    day = min(later.tm_mday, 28)  # 29 February seven years on may not exist
+    return [faketime, f"{later.tm_year:04d}-{later.tm_mon:02d}-{day:02d} 12:00:00", *command]
 
 
 def _build_later(root, *args):
-    env = {**os.environ, "COMPENDIUM_ROOT": str(root)}
+    # An outer libfaketime (a whole test run under a moved clock) would move the inner one again.
+    env = {k: v for k, v in os.environ.items() if k != "LD_PRELOAD" and not k.startswith("FAKETIME")}
+    env["COMPENDIUM_ROOT"] = str(root)
     done = subprocess.run(_faketime(sys.executable, "-m", "compendium.cli", "build", *args),
                           cwd=root, env=env, capture_output=True, text=True)
     assert done.returncode == 0, done.stdout + done.stderr
@@ -212,7 +223,7 @@ def test_the_later_clock_reaches_the_kernels(project):
               "import time\nfrom pathlib import Path\nfrom compendium.artefacts import write_text\n"
               "write_text(Path(tables_dir) / 'year.txt', time.strftime('%Y'))\n")
     _build_later(project, "--only", "01")
-    assert int((project / "tables" / "year.txt").read_text()) >= time.gmtime().tm_year + 6
+    assert int((project / "tables" / "year.txt").read_text()) == _later().tm_year
 
 
 def test_full_build_on_a_later_day_reproduces_the_committed_files(root, tracked_copy):
@@ -222,7 +233,7 @@ def test_full_build_on_a_later_day_reproduces_the_committed_files(root, tracked_
     _build_later(copy, "--force")
     manifest = json.loads((copy / "build" / "manifest.json").read_text())
     started = {entry["started"][:4] for entry in manifest["notebooks"].values()}
-    assert all(int(year) >= time.gmtime().tm_year + 6 for year in started), started  # the clock was moved
+    assert started == {str(_later().tm_year)}, started  # the clock was moved, for every notebook
     changed = [rel for rel in tracked if (copy / rel).read_bytes() != (root / rel).read_bytes()]
     assert changed == [], f"a full build on a later day changed committed files: {changed}"
     produced = {p.relative_to(copy).as_posix() for d in ("figures", "tables") if (copy / d).exists()
