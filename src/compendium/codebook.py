@@ -53,6 +53,10 @@ def _constraints(f: dict) -> str:
     if "trueValues" in f:
         parts.append("true: " + "/".join(f"`{v}`" for v in f["trueValues"]) + ", false: "
                      + "/".join(f"`{v}`" for v in f.get("falseValues", [])))
+    if f.get("x-papers") == "one":
+        parts.append("a paper of `papers.csv` (generated)")
+    if f.get("x-papers") == "set":
+        parts.append("a set of papers of `papers.csv`, ids in registry order (generated)")
     if "x-list" in f:
         parts.append(f"list separated by `{f['x-list'].get('separator', ';')}`")
     if "x-references" in f:
