@@ -17,7 +17,6 @@ REGISTRY_FILE = "outputs.yml"
 START, END = "<!-- artefacts:start -->", "<!-- artefacts:end -->"
 REQUIRED = ("paper", "kind", "caption_id", "caption_en", "printed_caption", "source_line", "reconstruction",
             "notebook", "cell", "files")
-PAPER_PREFIXES = ("A-", "B-")
 
 
 class RegistryError(ValueError):
@@ -31,17 +30,24 @@ def load(path: Path | str | None = None) -> dict[str, dict]:
     path = Path(path) if path else project_root() / REGISTRY_FILE
     doc = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
     artefacts = doc.get("artefacts") or {}
+    from compendium.sources import registry as paper_registry
+
+    papers = paper_registry(path.parent / "data" if (path.parent / "data" / "papers.csv").is_file() else None)
+    prefixes = tuple(f"{key}-" for key in papers)
     problems = []
     for aid, entry in artefacts.items():
-        if not str(aid).startswith(PAPER_PREFIXES):
-            problems.append(f"{aid}: an artefact id starts with A- or B- (the paper)")
+        if not str(aid).startswith(prefixes):
+            problems.append(f"{aid}: an artefact id starts with the paper's id and '-' ({', '.join(prefixes)})")
         for key in REQUIRED:
             if key not in (entry or {}):
                 problems.append(f"{aid}: missing field {key!r}")
-        if entry and entry.get("paper") == "A" and not isinstance(entry.get("page"), int):
-            problems.append(f"{aid}: paper A artefacts need an integer 'page'")
-        if entry and entry.get("paper") == "B" and not entry.get("section"):
-            problems.append(f"{aid}: paper B artefacts need a 'section'")
+        paper = papers.get((entry or {}).get("paper"))
+        if entry and paper is None:
+            problems.append(f"{aid}: paper {entry.get('paper')!r} is not registered (data/papers.csv)")
+        elif entry and paper.paged and not isinstance(entry.get("page"), int):
+            problems.append(f"{aid}: paper {paper.paper_id} artefacts need an integer 'page'")
+        elif entry and not paper.paged and not entry.get("section"):
+            problems.append(f"{aid}: paper {paper.paper_id} artefacts need a 'section'")
         if entry and entry.get("kind") not in ("table", "figure"):
             problems.append(f"{aid}: kind must be 'table' or 'figure'")
     if problems:
@@ -55,7 +61,7 @@ def files(registry: dict[str, dict]) -> list[str]:
 
 
 def where(entry: dict) -> str:
-    return f"p. {entry['page']}" if entry["paper"] == "A" else entry.get("section", "")
+    return f"p. {entry['page']}" if isinstance(entry.get("page"), int) else entry.get("section", "")
 
 
 def _cell(text: str) -> str:

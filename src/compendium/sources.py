@@ -151,6 +151,17 @@ def split_set(value: str, ids) -> list[str]:
     return out
 
 
+def set_label(value: str, ids) -> str:
+    """How a paper or set of papers is named in a chart: 'paper A', 'both (AB)' (two of two), 'all (ABC)',
+    'papers AC'."""
+    members, ids = split_set(value, ids), list(ids)
+    if len(members) == 1:
+        return f"paper {value}"
+    if len(members) == len(ids):
+        return f"{'both' if len(ids) == 2 else 'all'} ({value})"
+    return f"papers {value}"
+
+
 def segment_id_class(ids) -> str:
     """The regular-expression prefix of every segment id: ``[ab]`` for papers A and B."""
     lowered = [i.lower() for i in ids]
@@ -305,32 +316,34 @@ class Located:
 def locate(p: Paper, quote: str) -> Located:
     """Where ``quote`` stands in paper ``p``; when not verbatim, the closest passage and what differs.
 
-    The closest passage is found with :class:`difflib.SequenceMatcher`: the window of the quote's
-    length whose longest common block with the quote is largest, refined to the best ratio around it.
+    The closest passage is the run of as many words as the quote has whose words match the quote's best
+    (:class:`difflib.SequenceMatcher` over lower-cased words); what differs is listed word by word.
     """
+    import difflib
+
     matches = p.find(quote)
     needle = normalise(quote)
     if matches or not needle:
         return Located(p.key, tuple(matches))
-    import difflib
-
-    # anchor on the longest word run the quote shares with the paper, then compare same-length windows
-    sm = difflib.SequenceMatcher(None, p.text, needle, autojunk=False)
-    block = sm.find_longest_match(0, len(p.text), 0, len(needle))
-    guess = max(0, block.a - block.b)
-    best = (0.0, guess)
-    for start in range(max(0, guess - 40), min(len(p.text), guess + 41)):
-        ratio = difflib.SequenceMatcher(None, p.text[start : start + len(needle)], needle, autojunk=False).ratio()
-        if ratio > best[0]:
-            best = (ratio, start)
-    ratio, start = best
-    closest = p.text[start : start + len(needle)]
-    diffs = []
-    for op, a1, a2, b1, b2 in difflib.SequenceMatcher(None, closest, needle, autojunk=False).get_opcodes():
-        if op != "equal":
-            diffs.append(f"quote {needle[b1:b2]!r} / paper {closest[a1:a2]!r}")
-    at = Match(start, start + len(closest), p.page_at(start), p.section_at(start))
-    return Located(p.key, (), closest, round(ratio, 3), tuple(diffs), at)
+    spans = [(m.start(), m.end()) for m in re.finditer(r"\S+", p.text)]
+    words = [p.text[i:j] for i, j in spans]
+    lower = [w.lower() for w in words]
+    qwords = needle.split(" ")
+    sm = difflib.SequenceMatcher(autojunk=False)
+    sm.set_seq2([w.lower() for w in qwords])
+    n, best = len(qwords), (0.0, 0)
+    for i in range(max(1, len(words) - n + 1)):
+        sm.set_seq1(lower[i : i + n])
+        if sm.real_quick_ratio() > best[0] and sm.quick_ratio() > best[0] and sm.ratio() > best[0]:
+            best = (sm.ratio(), i)
+    ratio, i = best
+    window = words[i : i + n]
+    diffs = [f"quote {' '.join(qwords[b1:b2])!r} / paper {' '.join(window[a1:a2])!r}"
+             for op, a1, a2, b1, b2 in difflib.SequenceMatcher(None, window, qwords, autojunk=False).get_opcodes()
+             if op != "equal"]
+    start, end = spans[i][0], spans[min(i + n, len(spans)) - 1][1]
+    at = Match(start, end, p.page_at(start), p.section_at(start))
+    return Located(p.key, (), p.text[start:end], round(ratio, 3), tuple(diffs), at)
 
 
 def quote_problems(entry: Entry, p: Paper, quote: str, page: str, section: str) -> list[tuple[str, str, str, str]]:
