@@ -1,6 +1,6 @@
 """Load and validate the hand-coded data of ``data/raw/coded/`` against ``data/datapackage.json``.
 
-The data package is the contract: it lists every CSV (and the two paper texts), their columns, types,
+The data package is the contract: it lists every CSV (and the registered paper texts, data/papers.csv), their columns, types,
 allowed categories, keys and links. This module checks the files against it and explains every problem
 in one line a coder can act on, e.g.::
 

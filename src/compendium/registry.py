@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from compendium import markdown
 from compendium.paths import project_root
 
 REGISTRY_FILE = "outputs.yml"
@@ -64,17 +65,10 @@ def where(entry: dict) -> str:
     return f"p. {entry['page']}" if isinstance(entry.get("page"), int) else entry.get("section", "")
 
 
-def _cell(text: str) -> str:
-    return str(text).replace("|", "\\|").replace("\n", " ").strip()
-
-
 def render_markdown(registry: dict[str, dict] | None = None) -> str:
     """The README's "List of tables and figures": one row per artefact, in registry order."""
     registry = registry if registry is not None else load()
-    lines = [
-        "| id | paper | caption as printed (Indonesian) | English | where | regenerated | files |",
-        "|---|---|---|---|---|---|---|",
-    ]
+    rows = []
     for aid, e in registry.items():
         caption = e["caption_id"] if e["printed_caption"] else f"(no caption; introduced by) “{e['caption_id']}”"
         if e["source_line"]:
@@ -82,8 +76,9 @@ def render_markdown(registry: dict[str, dict] | None = None) -> str:
         how = "reconstruction" if (e.get("reconstruction") or "").strip() else "as printed"
         nb = Path(e["notebook"]).name
         links = ", ".join(f"[{Path(f).suffix[1:]}]({f})" for f in e["files"])
-        lines.append(f"| {_cell(aid)} | {e['paper']} | {_cell(caption)} | {_cell(e['caption_en'])} | "
-                     f"{_cell(where(e))} | {how}; `{nb}` cell `{e['cell']}` | {links} |")
+        rows.append([aid, e["paper"], caption, e["caption_en"], where(e), f"{how}; `{nb}` cell `{e['cell']}`", links])
+    lines = markdown.table(["id", "paper", "caption as printed (Indonesian)", "English", "where", "regenerated", "files"],
+                           rows, strip=True)
     lines.append("")
     lines.append("Generated from `outputs.yml` by `compendium.registry.update_readme` "
                  "(`compendium artefacts --update-readme`); do not edit by hand.")
