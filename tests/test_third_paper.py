@@ -169,3 +169,36 @@ def test_build_finds_the_actor_in_the_network_the_paper_in_coverage_and_codebook
     text = codebook.render(project / "data" / "datapackage.json")
     assert CITATION in text and "`C`" in text and "`paper_C_surabaya_busan.txt`" not in text
     assert "raw/papers/paper_C_surabaya_busan.txt" in text and "^[abc]-" in text
+
+
+def test_quote_says_paper_page_and_section_or_the_closest_passage(project, capsys):
+    data = str(project / "data")
+    assert cli.main(["quote", QUOTE, "--data", data]) == 0
+    assert capsys.readouterr().out.splitlines() == ["paper C, page 13, section results"]
+    # a near miss: two words changed; the answer names the passage, its place and both changes
+    assert cli.main(["quote", QUOTE.replace("memimpin kunjungan", "memimpin lawatan").replace("Walikota", "Wali kota"),
+                     "--paper", "C", "--data", data]) == 1
+    out = capsys.readouterr().out
+    assert "not found verbatim in paper C" in out and "closest: paper C, page 13, section results" in out
+    assert "quote 'lawatan' / paper 'kunjungan'" in out and "quote 'Wali kota' / paper 'Walikota'" in out
+    assert cli.main(["quote", "anything", "--paper", "Z", "--data", data]) == 2
+
+
+def test_paper_add_refuses_what_it_cannot_register(project, tmp_path, capsys):
+    data = tmp_path / "data"
+    shutil.copytree(project / "data", data)
+    text = tmp_path / "paper_D.txt"
+    text.write_text(PAPER_C, encoding="utf-8")
+    cases = {("--id", "C"): "already registered", ("--id", "d"): "expected capital letters",
+             ("--id", "D", "--pages", r"\[hal\. (\d+)\]"): "--page-range",
+             ("--id", "D", "--pages", r"\[page (\d+)\]", "--page-range", "1-3"): "matches nothing"}
+    for options, message in cases.items():
+        assert cli.main(["paper", "add", str(text), "--citation", "X.", "--data", str(data), *options]) == 1
+        assert message in capsys.readouterr().err, options
+    assert cli.main(["paper", "add", str(tmp_path / "missing.txt"), "--id", "D", "--citation", "X.",
+                     "--data", str(data)]) == 1
+    assert "not found" in capsys.readouterr().err
+    # nothing was written by the refused attempts: the package still agrees with the registry
+    assert cli.main(["paper", "sync", "--data", str(data)]) == 0
+    assert capsys.readouterr().out.startswith("ok:")
+    assert validate_dir(data) == []

@@ -316,8 +316,9 @@ class Located:
 def locate(p: Paper, quote: str) -> Located:
     """Where ``quote`` stands in paper ``p``; when not verbatim, the closest passage and what differs.
 
-    The closest passage is the run of as many words as the quote has whose words match the quote's best
-    (:class:`difflib.SequenceMatcher` over lower-cased words); what differs is listed word by word.
+    The closest passage is found with :class:`difflib.SequenceMatcher`: first the run of as many words as
+    the quote has whose lower-cased words match best, then, around it, the run of a few words more or
+    fewer whose letters match best (the reported similarity, 0..1); what differs is listed word by word.
     """
     import difflib
 
@@ -336,7 +337,17 @@ def locate(p: Paper, quote: str) -> Located:
         sm.set_seq1(lower[i : i + n])
         if sm.real_quick_ratio() > best[0] and sm.quick_ratio() > best[0] and sm.ratio() > best[0]:
             best = (sm.ratio(), i)
-    ratio, i = best
+    # refine: a passage may have a few words more or fewer than the quote (a split or joined word)
+    # (compared letter by letter, so that a split or joined word counts as nearly the same)
+    i0, ratio, i, size = best[1], 0.0, best[1], n
+    chars = difflib.SequenceMatcher(autojunk=False)
+    chars.set_seq2(needle.lower())
+    for start in range(max(0, i0 - 3), i0 + 4):
+        for length in range(max(1, n - 3), n + 4):
+            chars.set_seq1(" ".join(lower[start : start + length]))
+            if chars.ratio() > ratio:
+                ratio, i, size = chars.ratio(), start, length
+    n = size
     window = words[i : i + n]
     diffs = [f"quote {' '.join(qwords[b1:b2])!r} / paper {' '.join(window[a1:a2])!r}"
              for op, a1, a2, b1, b2 in difflib.SequenceMatcher(None, window, qwords, autojunk=False).get_opcodes()
