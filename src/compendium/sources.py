@@ -187,7 +187,7 @@ class Match:
 
 @dataclass(frozen=True)
 class Paper:
-    """A paper's cleaned text with the page of every character (paper A) and its section bounds."""
+    """A paper's cleaned text with the page of every character (papers with page markers) and its section bounds."""
 
     key: str
     path: Path

@@ -301,7 +301,7 @@ def a_actor_roles(actors: pd.DataFrame, segments: pd.DataFrame) -> Table:
     for _, a in rows.iterrows():
         cat = ranking.get(a["actor_id"])
         s = seg.loc[a["segment_id"]]
-        where = f"A hal. {int(s['page'])}" if s["paper"] == "A" else "B"
+        where = f"{s['paper']} hal. {int(s['page'])}" if not pd.isna(s["page"]) else s["paper"]
         records.append({
             "Tipe aktor": ROLE_LABELS[a["role"]][0],
             "Aktor": a["name"],
