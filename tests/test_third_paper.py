@@ -202,3 +202,18 @@ def test_paper_add_refuses_what_it_cannot_register(project, tmp_path, capsys):
     assert cli.main(["paper", "sync", "--data", str(data)]) == 0
     assert capsys.readouterr().out.startswith("ok:")
     assert validate_dir(data) == []
+
+
+def test_the_package_describes_the_new_text_like_the_others(project):
+    import json
+
+    package = json.loads((project / "data" / "datapackage.json").read_text(encoding="utf-8"))
+    text = next(r for r in package["resources"] if r["name"] == "paper-c")
+    file = project / "data" / text["path"]
+    assert text["bytes"] == file.stat().st_size and text["hash"].startswith("sha256:")
+    segments = next(r for r in package["resources"] if r["name"] == "segments")["schema"]["fields"]
+    assert {f["name"]: f.get("constraints", {}).get("enum") for f in segments}["paper"] == ["A", "B", "C"]
+    claims = next(r for r in package["resources"] if r["name"] == "claims")["schema"]["fields"]
+    assert next(f for f in claims if f["name"] == "paper")["constraints"]["enum"] == \
+        ["A", "B", "C", "AB", "AC", "BC", "ABC"]
+    assert [s["title"] for s in package["sources"]][-1] == CITATION

@@ -57,9 +57,11 @@ def _category(value: str, entries: dict[str, Entry]) -> dict:
             "source": f"data/{REGISTRY_FILE}"}
 
 
-def sync_package(package: dict, entries: dict[str, Entry]) -> dict:
+def sync_package(package: dict, entries: dict[str, Entry], size_of: dict[str, int] | None = None) -> dict:
     """The package with its paper fields, segment-id patterns, page range and paper texts generated
-    from the registry ``entries`` (a new dict; unchanged parts stay as they are)."""
+    from the registry ``entries`` (a new dict; unchanged parts stay as they are). ``size_of`` gives the
+    bytes of new paper texts by registry path."""
+    size_of = size_of or {}
     pkg = copy.deepcopy(package)
     ids = list(entries)
     prefix = segment_id_class(ids) + "-"
@@ -93,8 +95,10 @@ def sync_package(package: dict, entries: dict[str, Entry]) -> dict:
                                   f"are checked against it. {e.citation}",
                    "description_id": "Teks lengkap makalah, disertakan tanpa perubahan satu bita pun; kutipan di "
                                      "segments.csv diperiksa terhadapnya.",
-                   "format": "txt", "mediatype": "text/plain", "encoding": "utf-8"}
+                   "format": "txt", "mediatype": "text/plain", "encoding": "utf-8", "bytes": None}
             pkg["resources"].append(res)
+        if res.get("bytes", 0) is None:  # a new text: its size, if the file is there to measure
+            res["bytes"] = size_of.get(e.file)
         res["hash"] = f"sha256:{e.sha256}"
     return pkg
 
@@ -156,7 +160,9 @@ def sync(data: Path | str | None = None) -> list[str]:
     package = json.loads((data / PACKAGE_FILE).read_text(encoding="utf-8"))
     changes = package_problems(package, read_registry(data))
     if changes:
-        write_package(sync_package(package, read_registry(data)), data)
+        entries = read_registry(data)
+        sizes = {e.file: (data / e.file).stat().st_size for e in entries.values() if (data / e.file).is_file()}
+        write_package(sync_package(package, entries, sizes), data)
     return changes
 
 
@@ -213,5 +219,5 @@ def add(file: Path | str, paper_id: str, citation: str, *, data: Path | str | No
     entries[paper_id] = entry
     write_registry(entries, data)
     package = json.loads((data / PACKAGE_FILE).read_text(encoding="utf-8"))
-    write_package(sync_package(package, entries), data)
+    write_package(sync_package(package, entries, {entry.file: target.stat().st_size}), data)
     return replace(entry)
