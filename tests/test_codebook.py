@@ -6,7 +6,7 @@ import json
 
 from compendium import cli, codebook
 from compendium.paths import data_dir, project_root
-from compendium.sources import paper
+from compendium.sources import paper, registry
 
 PACKAGE = json.loads((data_dir() / "datapackage.json").read_text(encoding="utf-8"))
 TABULAR = [r for r in PACKAGE["resources"] if "schema" in r]
@@ -93,7 +93,9 @@ def test_theory_categories_cite_the_papers():
 
 def test_package_metadata():
     assert PACKAGE["licenses"][0]["name"] == "CC-BY-4.0"
-    assert len(PACKAGE["sources"]) == 2 and PACKAGE["contributors"]
+    # the sources are the registered papers' citations
+    assert [s["title"] for s in PACKAGE["sources"]] == [e.citation for e in registry().values()]
+    assert PACKAGE["contributors"]
     assert all(r["path"].startswith(("raw/", "reference/"))
-               or r["path"] in ("claims.csv", "inconsistencies.csv", "claim_sentences.csv")
+               or r["path"] in ("papers.csv", "claims.csv", "inconsistencies.csv", "claim_sentences.csv")
                for r in PACKAGE["resources"])

@@ -21,12 +21,14 @@ import pytest
 from compendium import cli
 from compendium.coding import CodingError, load, validate_dir
 from compendium.paths import data_dir
-from compendium.sources import PAPER_FILES, paper
+from compendium.sources import paper, registry
 
 DATA = data_dir()
 ACTORS, TIES, EVENTS = "raw/coded/actors.csv", "raw/coded/ties.csv", "raw/coded/events.csv"
 SEGMENTS, OUTPUTS, CONDITIONS = "raw/coded/segments.csv", "raw/coded/policy_outputs.csv", "raw/coded/conditions.csv"
 STAGES = "raw/coded/stages.csv"
+
+PAPER_FILES = {key: Path(e.file).name for key, e in registry().items()}  # the registered paper texts
 
 
 # ------------------------------------------------------------------------------------------ helpers

@@ -37,7 +37,7 @@ def test_captions_and_source_lines_are_verbatim_in_the_paper(reg):
             continue
         if e["paper"] == "A" and e["page"] not in {h.page for h in hits}:
             problems.append(f"{aid}: page {e['page']} but the caption starts on {sorted({h.page for h in hits})}")
-        section = dict(sources.SECTIONS).get(e.get("section", "").split(" / ")[0])
+        section = dict(sources.registry()[e["paper"]].sections).get(e.get("section", "").split(" / ")[0])
         if e["paper"] == "B" and section not in {h.section for h in hits}:
             problems.append(f"{aid}: section {e['section']!r} but the caption stands in {sorted({h.section for h in hits})}")
         if e["source_line"] and not paper.find(e["source_line"]):

@@ -192,6 +192,58 @@ def _claims(args) -> int:
     return 0
 
 
+def _paper(args) -> int:
+    from compendium.papers import PaperError, add, sync
+
+    if args.action == "sync":
+        changes = sync(args.data)
+        print("\n".join(changes) + f"\nrewrote datapackage.json" if changes else "ok: datapackage.json agrees with papers.csv")
+        return 0
+    if not (args.file and args.id and args.citation):
+        print("compendium paper add: FILE, --id and --citation are required", file=sys.stderr)
+        return 2
+    try:
+        entry = add(args.file, args.id, args.citation, data=args.data, language=args.language, pages=args.pages or "",
+                    page_range=args.page_range or "", sections=args.sections, body_start=args.body_start,
+                    body_end=args.body_end)
+    except PaperError as err:
+        print(err, file=sys.stderr)
+        return 1
+    print(f"registered paper {entry.paper_id}: {entry.file} (sha256 {entry.sha256[:12]}…); its segment ids start "
+          f"with '{entry.prefix}'. Run `compendium codebook` to update docs/codebook.md.")
+    return 0
+
+
+def _quote(args) -> int:
+    from pathlib import Path
+
+    from compendium.sources import locate, paper, registry
+
+    data = Path(args.data) if args.data else None
+    keys = [args.paper] if args.paper else list(registry(data))
+    if args.paper and args.paper not in registry(data):
+        print(f"unknown paper {args.paper!r}; expected one of {', '.join(registry(data))}", file=sys.stderr)
+        return 2
+    folder = (data / "raw" / "papers") if data else None
+    found = [locate(paper(key, folder), args.text) for key in keys]
+    exact = [f for f in found if f.matches]
+    for f in exact:
+        for m in f.matches:
+            print(f"paper {f.paper}" + (f", page {m.page}" if m.page is not None else "") + f", section {m.section}")
+    if exact:
+        return 0
+    best = max(found, key=lambda f: f.ratio, default=None)
+    print("not found verbatim" + (f" in paper {args.paper}" if args.paper else " in any registered paper"))
+    if best and best.closest:
+        m = best.at
+        print(f"closest: paper {best.paper}" + (f", page {m.page}" if m.page is not None else "")
+              + f", section {m.section} (similarity {best.ratio:.2f})")
+        print(f"  paper: {best.closest}")
+        for d in best.differences:
+            print(f"  differs: {d}")
+    return 1
+
+
 EXAMPLES = {
     "build": """examples:
   compendium build                 run the notebooks whose inputs changed (what `make` runs)
@@ -221,6 +273,13 @@ EXAMPLES = {
     "readme": """examples:
   compendium readme                rewrite the results at a glance and the list of tables and figures
   compendium readme --check        exit 1 if either is out of date""",
+    "paper": """examples:
+  compendium paper add paper_C.txt --id C --citation "Author (2020). Title. Journal 1(2), 12-20." \\
+      --pages '\\[page (\\d+)\\]' --page-range 12-20     register a paper whose pages are marked [page N]
+  compendium paper sync            regenerate datapackage.json's paper fields from data/papers.csv""",
+    "quote": """examples:
+  compendium quote "kerjasama Smart City"            where the words stand in every registered paper
+  compendium quote "kerja sama Smart City" --paper A  a near miss: the closest passage and what differs""",
     "artefacts": """examples:
   compendium artefacts                     print the list of tables and figures as Markdown
   compendium artefacts --update-readme     write it into README.md""",
@@ -331,6 +390,39 @@ def parser() -> argparse.ArgumentParser:
                         "unisolated: only for notebooks you trust (without it they are refused)")
     g.add_argument("--quiet", action="store_true", help="no progress bar")
     g.set_defaults(func=_grade)
+
+    pa = command("paper", "register a paper (data/papers.csv), or regenerate the package from the registry",
+                 "add: copy a paper text into data/raw/papers/ (unchanged) and register it in data/papers.csv with "
+                 "its sha256, citation, language, how its pages are marked and its section headings; the paper "
+                 "fields and segment-id patterns of data/datapackage.json are regenerated so that segments "
+                 "'<id>-...' of the new paper validate. sync: only regenerate those parts of the package.")
+    pa.add_argument("action", choices=["add", "sync"])
+    pa.add_argument("file", nargs="?", help="the paper text (UTF-8) to register (add)")
+    pa.add_argument("--id", help="the paper's id, capital letters and digits, e.g. C (its segment ids start 'c-')")
+    pa.add_argument("--citation", help="the full citation")
+    pa.add_argument("--language", default="id", help="ISO 639-1 language of the text (default: id, Indonesian)")
+    pa.add_argument("--pages", metavar="REGEX",
+                    help="how pages are marked: a regular expression for the page markers whose first group is "
+                         "the page that starts there (default: the paper has no page numbers)")
+    pa.add_argument("--page-range", metavar="FIRST-LAST", help="the printed pages, e.g. 12-20 (with --pages)")
+    from compendium.papers import INDONESIAN_SECTIONS
+
+    pa.add_argument("--sections", default=INDONESIAN_SECTIONS, metavar="HEADING=section;...",
+                    help="the printed section headings in order with the section each opens "
+                         "(default: an Indonesian journal's PENDAHULUAN=introduction;...)")
+    pa.add_argument("--body-start", default="", help="text where the paper starts in the file (drops a wrapper)")
+    pa.add_argument("--body-end", default="", help="text where the paper ends in the file (drops what follows)")
+    pa.add_argument("--data", default=None, help="data folder (default: the project's data/)")
+    pa.set_defaults(func=_paper)
+
+    q = command("quote", "where a quote stands: paper, page, section (or the closest passage)",
+                "Look a quote up in the registered papers after the same normalisation validation uses "
+                "(whitespace and markup only). Prints paper, page and section of every place it stands; "
+                "when it is not verbatim, the closest passage, its place and what differs (exit status 1).")
+    q.add_argument("text", help="the quote")
+    q.add_argument("--paper", help="look only in this paper (default: every registered paper)")
+    q.add_argument("--data", default=None, help="data folder (default: the project's data/)")
+    q.set_defaults(func=_quote)
 
     art = command("artefacts", "print the list of tables and figures (outputs.yml) as Markdown",
                   "Print the registry of regenerated tables and figures (outputs.yml): each with the "

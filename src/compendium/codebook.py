@@ -15,6 +15,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+from compendium import markdown
 from compendium.paths import data_dir, project_root
 
 
@@ -26,15 +27,8 @@ def default_output() -> Path:
     return project_root() / "docs" / "codebook.md"
 
 
-def _cell(text) -> str:
-    """Make a value safe inside a Markdown table cell."""
-    return str(text if text is not None else "").replace("|", "\\|").replace("\n", " ").strip()
-
-
 def _table(head: list[str], rows: list[list]) -> list[str]:
-    out = ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
-    out += ["| " + " | ".join(_cell(c) for c in row) + " |" for row in rows]
-    return out
+    return markdown.table(head, rows, strip=True)
 
 
 def _constraints(f: dict) -> str:
@@ -53,6 +47,10 @@ def _constraints(f: dict) -> str:
     if "trueValues" in f:
         parts.append("true: " + "/".join(f"`{v}`" for v in f["trueValues"]) + ", false: "
                      + "/".join(f"`{v}`" for v in f.get("falseValues", [])))
+    if f.get("x-papers") == "one":
+        parts.append("a paper of `papers.csv` (generated)")
+    if f.get("x-papers") == "set":
+        parts.append("a set of papers of `papers.csv`, ids in registry order (generated)")
     if "x-list" in f:
         parts.append(f"list separated by `{f['x-list'].get('separator', ';')}`")
     if "x-references" in f:

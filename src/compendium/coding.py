@@ -1,6 +1,6 @@
 """Load and validate the hand-coded data of ``data/raw/coded/`` against ``data/datapackage.json``.
 
-The data package is the contract: it lists every CSV (and the two paper texts), their columns, types,
+The data package is the contract: it lists every CSV (and the registered paper texts, data/papers.csv), their columns, types,
 allowed categories, keys and links. This module checks the files against it and explains every problem
 in one line a coder can act on, e.g.::
 
@@ -50,6 +50,7 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from compendium.papers import SEGMENT_CLASS as _SEGMENT_CLASS
 from compendium.paths import data_dir as _default_data_dir
 
 PACKAGE_FILE = "datapackage.json"
@@ -58,11 +59,14 @@ PARTIAL_DATE = re.compile(r"^(\d{4})(?:-(\d{2})(?:-(\d{2}))?)?$")
 # What a pattern means, in words, for the messages (keyed by the pattern in datapackage.json).
 _PATTERN_HINTS = {
     r"^[a-z0-9]+(-[a-z0-9]+)*$": "a lower-case slug of letters, digits and single hyphens, e.g. 'ridwan-kamil'",
-    r"^[ab]-[a-z0-9]+(-[a-z0-9]+)*$": "a segment id: 'a-' (paper A) or 'b-' (paper B) and a lower-case slug, e.g. 'a-actor-ranking'",
+    r"^[ab]-[a-z0-9]+(-[a-z0-9]+)*$": "a segment id: a registered paper's id in lower case, '-' and a lower-case slug, e.g. 'a-actor-ranking'",
     r"^[a-z0-9]+(-[a-z0-9]+)*(;[a-z0-9]+(-[a-z0-9]+)*)*$": "ids separated by ';' without spaces, e.g. 'bandung-city;ksp'",
     r"^[^;\s]([^;]*[^;\s])?(;[^;\s]([^;]*[^;\s])?)*$": "names separated by ';' with no spaces around ';' and no empty items",
     r"^[0-9]{4}(-(0[1-9]|1[0-2])(-(0[1-9]|[12][0-9]|3[01]))?)?$": "an ISO 8601 date, possibly partial: YYYY, YYYY-MM or YYYY-MM-DD",
 }
+# The segment-id prefix inside a pattern, generated from the paper registry: '[ab]-' for papers A and B
+# (after '^' or ';'); its hint above is written for the two-paper form.
+# (a pattern's segment-id prefix, generated from the paper registry, is read as the two-paper '[ab]-')
 _TYPE_HINTS = {"integer": "a whole number", "boolean": "true or false", "number": "a number",
                "date": "a date YYYY-MM-DD"}
 
@@ -169,7 +173,7 @@ def _check(folder: Path) -> tuple[list[str], dict[str, _Table]]:
         except Exception as err:  # never a bare traceback: say which file could not be checked
             problems.append(f"{path}: could not be checked ({type(err).__name__}: {err})")
     _check_undeclared(folder, package, problems)
-    for check in (_check_cells, _check_foreign_keys, _check_dates, _check_quotes, _check_rules):
+    for check in (_check_papers, _check_cells, _check_foreign_keys, _check_dates, _check_quotes, _check_rules):
         try:
             check(folder, tables, problems)
         except Exception as err:
@@ -396,7 +400,8 @@ def _cell_line(path: str, line: int, f: dict, cell: str, notes: dict) -> str:
     if name == "enum":
         return f"{where}: '{cell}' is not an allowed value; expected one of: {', '.join(map(str, c['enum']))}"
     if name == "pattern":
-        return f"{where}: '{cell}' has the wrong form; expected {_PATTERN_HINTS.get(c['pattern'], 'a match for ' + c['pattern'])}"
+        hint = _PATTERN_HINTS.get(_SEGMENT_CLASS.sub("[ab]-", c["pattern"]), "a match for " + c["pattern"])
+        return f"{where}: '{cell}' has the wrong form; expected {hint}"
     if name in ("minimum", "maximum"):
         return f"{where}: '{cell}' is out of range; expected {_range(c)}"
     return f"{where}: '{cell}' breaks the constraint '{name}' ({notes[name]}); expected {c.get(name)}"
@@ -424,7 +429,7 @@ def _expect(f: dict) -> str:
     if "enum" in c:
         return "one of: " + ", ".join(map(str, c["enum"]))
     if "pattern" in c:
-        return _PATTERN_HINTS.get(c["pattern"], "a match for " + c["pattern"])
+        return _PATTERN_HINTS.get(_SEGMENT_CLASS.sub("[ab]-", c["pattern"]), "a match for " + c["pattern"])
     if f.get("type") == "integer":
         return _range(c) if ("minimum" in c or "maximum" in c) else "a whole number"
     return f"a value ({f.get('description', f['name']).rstrip('.')})"
@@ -508,46 +513,66 @@ def _check_dates(folder: Path, tables: dict[str, _Table], problems: list[str]) -
                                 f"'{rec['date_start']}'; expected a date_end on or after date_start")
 
 
+def _check_papers(folder: Path, tables: dict[str, _Table], problems: list[str]) -> None:
+    """The paper registry (papers.csv): every paper has a sha256 its file matches and a text resource
+    with that hash; the package's paper fields and segment-id patterns are the ones the registry
+    generates (:func:`compendium.papers.expected_package_parts`)."""
+    from compendium.papers import package_problems
+    from compendium.sources import RegistryError, read_registry
+
+    try:
+        entries = read_registry(folder)
+    except (OSError, RegistryError) as err:
+        problems.append(f"papers.csv: cannot be read ({err}); expected the registry of papers")
+        return
+    for line, entry in enumerate(entries.values(), start=2):
+        where = f"papers.csv line {line}"
+        file = folder / entry.file
+        if not entry.sha256:
+            problems.append(f"{where}, column 'sha256': '' is empty; expected the sha256 of {entry.file} "
+                            "(register papers with `compendium paper add`)")
+        elif not file.is_file():
+            problems.append(f"{where}, column 'file': '{entry.file}' is not found; expected the paper text")
+        elif (actual := hashlib.sha256(file.read_bytes()).hexdigest()) != entry.sha256:
+            problems.append(f"{where}, column 'sha256': '{entry.sha256}' but {entry.file} has sha256 {actual}; "
+                            "expected the paper text unchanged (never edit data/raw/papers)")
+        if entry.paged and (entry.first_page is None or entry.last_page is None):
+            problems.append(f"{where}, column 'first_page': paper {entry.paper_id} marks pages but its page range "
+                            "is incomplete; expected first_page and last_page")
+    package = json.loads((folder / PACKAGE_FILE).read_text(encoding="utf-8"))
+    problems.extend(package_problems(package, entries))
+
+
 def _check_quotes(folder: Path, tables: dict[str, _Table], problems: list[str]) -> None:
     """Each quote of segments.csv stands verbatim in its paper, on the stated page and in the stated section."""
-    from compendium.sources import PAPER_FILES, paper
+    from compendium.sources import paper, quote_problems, registry
 
     seg = tables.get("segments")
     if seg is None or not seg.usable:
         return
     papers_dir = folder / "raw" / "papers"
-    loaded = {}
-    for key in PAPER_FILES:
+    entries, loaded = registry(folder), {}
+    for key, entry in entries.items():
         try:
             loaded[key] = paper(key, papers_dir)
         except Exception as err:
-            problems.append(f"raw/papers/{PAPER_FILES[key]}: cannot be read for the quote check "
+            problems.append(f"{entry.file}: cannot be read for the quote check "
                             f"({type(err).__name__}: {err}); expected the unchanged paper text")
     for line, rec in seg.records():
-        where = f"{seg.path} line {line}"
         key, quote = rec["paper"], rec["quote"]
         if key not in loaded or not quote:
             continue  # unknown paper / empty quote: reported by the cell checks
-        matches = loaded[key].find(quote)
-        if not matches:
-            problems.append(f"{where}, column 'quote': '{_short(quote, 80)}' is not found verbatim in paper {key}; "
-                            "expected the paper's exact words (only whitespace and markup may differ)")
-            continue
-        pages = sorted({m.page for m in matches if m.page is not None})
-        page = rec["page"]
-        if key == "A" and page and page not in {str(p) for p in pages}:
-            problems.append(f"{where}, column 'page': '{page}' is not where the quote starts; expected "
-                            f"{' or '.join(map(str, pages))} (segment {rec['segment_id']})")
-        sections = sorted({m.section for m in matches})
-        if rec["section"] and rec["section"] not in sections:
-            problems.append(f"{where}, column 'section': '{rec['section']}' is not where the quote stands; expected "
-                            f"{' or '.join(sections)} (segment {rec['segment_id']})")
+        for column, value, wrong, expected in quote_problems(entries[key], loaded[key], quote, rec["page"], rec["section"]):
+            which = "" if column == "quote" else f" (segment {rec['segment_id']})"
+            problems.append(f"{seg.path} line {line}, column '{column}': '{_short(value, 80)}' {wrong}; "
+                            f"expected {expected}{which}")
 
 
 def _check_rules(folder: Path, tables: dict[str, _Table], problems: list[str]) -> None:
     """Rules of docs/coding-scheme.md that a schema cannot express."""
-    from compendium.sources import normalise
+    from compendium.sources import normalise, paper_of_segment, registry
 
+    entries = registry(folder)
     seg = tables.get("segments")
     if seg is not None and seg.usable:
         first_line = {}  # (paper, normalised quote) -> (line, segment_id): one piece of evidence, one id
@@ -559,15 +584,22 @@ def _check_rules(folder: Path, tables: dict[str, _Table], problems: list[str]) -
                 problems.append(f"{seg.path} line {line}, column 'quote': the same paper-{key} quote as line "
                                 f"{other_line} ('{other}'); expected one segment per quote -- cite '{other}' instead")
             first_line.setdefault((key, quote), (line, sid))
-            if key in ("A", "B") and sid[:2] in ("a-", "b-") and sid[0] != key.lower():
-                problems.append(f"{seg.path} line {line}, column 'segment_id': '{sid}' is a paper-{sid[0].upper()} id "
-                                f"on a paper-{key} row; expected the prefix '{key.lower()}-'")
-            if key == "A" and not page:
-                problems.append(f"{seg.path} line {line}, column 'page': '' is empty; expected the page (569-577) "
-                                "on which the paper-A quote starts")
-            if key == "B" and page:
-                problems.append(f"{seg.path} line {line}, column 'page': '{page}' given for paper B; expected "
-                                "an empty page (paper B has no page numbers)")
+            entry = entries.get(key)
+            if entry is None:
+                continue  # an unregistered paper is reported by the cell checks
+            owner = paper_of_segment(sid, folder)
+            if owner is not None and owner != key:
+                problems.append(f"{seg.path} line {line}, column 'segment_id': '{sid}' is a paper-{owner} id "
+                                f"on a paper-{key} row; expected the prefix '{entry.prefix}'")
+            if entry.paged and not page:
+                problems.append(f"{seg.path} line {line}, column 'page': '' is empty; expected the page "
+                                f"({entry.first_page}-{entry.last_page}) on which the paper-{key} quote starts")
+            if entry.paged and page.isdigit() and not entry.first_page <= int(page) <= entry.last_page:
+                problems.append(f"{seg.path} line {line}, column 'page': '{page}' is outside paper {key}'s pages; "
+                                f"expected a page from {entry.first_page} to {entry.last_page}")
+            if not entry.paged and page:
+                problems.append(f"{seg.path} line {line}, column 'page': '{page}' given for paper {key}; expected "
+                                f"an empty page (paper {key} has no page numbers)")
     stages = tables.get("stages")
     if stages is not None and stages.usable:
         for line, rec in stages.records():
@@ -578,7 +610,7 @@ def _check_rules(folder: Path, tables: dict[str, _Table], problems: list[str]) -
             if venue_en and not venue:
                 problems.append(f"{stages.path} line {line}, column 'venue_en': '{venue_en}' given although venue "
                                 "is empty; expected an empty venue_en")
-    _check_scheme_rules(tables, problems)
+    _check_scheme_rules(folder, tables, problems)
     actors = tables.get("actors")
     if actors is not None and actors.usable:
         for line, rec in actors.records():
@@ -592,7 +624,7 @@ def _check_rules(folder: Path, tables: dict[str, _Table], problems: list[str]) -
                 problems.append(f"{ties.path} line {line}, column 'reconstruction': '' is empty although basis is "
                                 f"'inferred'; expected one sentence saying what of tie {rec['tie_id']} the coder inferred")
     _check_classes(tables, problems)
-    _check_inconsistencies(tables, problems)
+    _check_inconsistencies(folder, tables, problems)
     _check_claim_sentences(tables, problems)
 
 
@@ -606,12 +638,15 @@ def _usable(tables: dict[str, _Table], name: str) -> _Table | None:
     return t if t is not None and t.usable else None
 
 
-def _check_scheme_rules(tables: dict[str, _Table], problems: list[str]) -> None:
+def _check_scheme_rules(folder: Path, tables: dict[str, _Table], problems: list[str]) -> None:
     """More rules of docs/coding-scheme.md: text without control characters (they reach the GraphML/GEXF
     exports as invalid XML); no tie from an actor to itself; ``directed`` false exactly for symmetric
     relations; an undated event says so in ``date_note``; a KSP phase only on a KSP event; one stage per position of a sequence, dated no later than
     the stage after it; one policy output per Tabel 2 number of a dimension; one principle per number of a
-    framework and one condition per number; a claim of paper A (B) cites paper-A (B) segments."""
+    framework and one condition per number; a claim of a set of papers cites segments of those papers."""
+    from compendium.sources import paper_ids, paper_of_segment, split_set
+
+    ids = paper_ids(folder)
     for t in tables.values():
         if t.usable:
             for line, rec in t.records():
@@ -662,14 +697,18 @@ def _check_scheme_rules(tables: dict[str, _Table], problems: list[str]) -> None:
         _unique_within(conditions, ("number",), problems)
     if claims := _usable(tables, "claims"):
         for line, rec in claims.records():
-            if rec["paper"] not in ("A", "B"):
-                continue
+            try:
+                stated_by = split_set(rec["paper"], ids)
+            except KeyError:
+                continue  # not a set of registered papers: reported by the cell checks
             for col in ("segment_id", "restated_in"):
                 for sid in as_list(rec.get(col, "")):
-                    if sid[:2] in ("a-", "b-") and sid[0] != rec["paper"].lower():
-                        problems.append(f"{claims.path} line {line}, column '{col}': '{sid}' is a paper-{sid[0].upper()} "
-                                        f"segment for a paper-{rec['paper']} claim; expected a '{rec['paper'].lower()}-' "
-                                        "segment (or paper 'AB' for a finding of both papers)")
+                    owner = paper_of_segment(sid, folder)
+                    if owner is not None and owner not in stated_by:
+                        problems.append(f"{claims.path} line {line}, column '{col}': '{sid}' is a paper-{owner} "
+                                        f"segment for a paper-{rec['paper']} claim; expected a segment of "
+                                        f"{' or '.join('paper ' + k for k in stated_by)} (or a paper set that "
+                                        f"includes {owner}, e.g. '{''.join(k for k in ids if k in {*stated_by, owner})}')")
 
 
 def _unique_within(t: _Table, columns: tuple[str, ...], problems: list[str]) -> None:
@@ -715,20 +754,24 @@ def _check_classes(tables: dict[str, _Table], problems: list[str]) -> None:
                                     "known segment_id quoting the papers for the definition")
 
 
-def _check_inconsistencies(tables: dict[str, _Table], problems: list[str]) -> None:
-    """``inconsistencies.csv``: ``papers`` names exactly the papers of the cited segments, and a
-    ``between`` row cites both papers."""
+def _check_inconsistencies(folder: Path, tables: dict[str, _Table], problems: list[str]) -> None:
+    """``inconsistencies.csv``: ``papers`` names exactly the papers of the cited segments (in registry
+    order, e.g. 'AB'), and a ``between`` row cites more than one paper."""
+    from compendium.sources import paper_ids, paper_of_segment
+
     inc = tables.get("inconsistencies")
     if inc is None or not inc.usable:
         return
+    ids = paper_ids(folder)
     for line, rec in inc.records():
-        cited = "".join(sorted({s[0].upper() for s in rec["segments"].split(";") if s[:2] in ("a-", "b-")}))
+        owners = {paper_of_segment(s, folder) for s in rec["segments"].split(";")} - {None}
+        cited = "".join(k for k in ids if k in owners)
         if cited and rec["papers"] != cited:
             problems.append(f"{inc.path} line {line}, column 'papers': '{rec['papers']}' but the segments are from "
                             f"paper(s) {cited}; expected '{cited}'")
-        if rec["kind"] == "between" and cited != "AB":
+        if rec["kind"] == "between" and len(owners) < 2:
             problems.append(f"{inc.path} line {line}, column 'kind': 'between' but every segment is from paper "
-                            f"{cited}; expected 'within', or segments from both papers")
+                            f"{cited}; expected 'within', or segments from more than one paper")
 
 
 def _check_claim_sentences(tables: dict[str, _Table], problems: list[str]) -> None:

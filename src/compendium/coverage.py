@@ -32,10 +32,17 @@ def _section_bounds(paper: sources.Paper) -> list[tuple[str, int, int]]:
     return bounds
 
 
+def _keys(papers_dir) -> list[str]:
+    """The registered papers (of the data folder holding ``papers_dir``), in registry order."""
+    from pathlib import Path
+
+    return sources.paper_ids(Path(papers_dir).parent.parent if papers_dir else None)
+
+
 def coverage_table(segments: pd.DataFrame, papers_dir=None) -> pd.DataFrame:
-    """Per paper and section: characters, characters inside a coded quote, share, segments."""
+    """Per registered paper and section: characters, characters inside a coded quote, share, segments."""
     rows = []
-    for key in ("A", "B"):
+    for key in _keys(papers_dir):
         paper = sources.paper(key, papers_dir)
         quotes = segments.loc[segments["paper"] == key, "quote"]
         mask = covered_mask(paper, quotes)
@@ -54,15 +61,18 @@ def coverage_table(segments: pd.DataFrame, papers_dir=None) -> pd.DataFrame:
 
 
 def coverage_figure(segments: pd.DataFrame, papers_dir=None):
-    """One strip per paper along its text: sections as bands, coded quotes as dark marks."""
+    """One strip per registered paper along its text: sections as bands, coded quotes as dark marks."""
     import matplotlib.pyplot as plt
 
     from compendium.artefacts import configure_matplotlib
 
     configure_matplotlib()
     colours = dict(zip(SECTION_ORDER, ["#d9d9d9", "#c6dbef", "#fdd0a2", "#c7e9c0", "#dadaeb"]))
-    fig, axes = plt.subplots(2, 1, figsize=(9, 2.8))
-    for ax, key in zip(axes, ("A", "B")):
+    keys = _keys(papers_dir)
+    # 2.8 inches for the two shipped papers, 1.4 more per further paper
+    fig, axes = plt.subplots(len(keys), 1, figsize=(9, 1.4 * len(keys)), squeeze=False)
+    axes = axes[:, 0]
+    for ax, key in zip(axes, keys):
         paper = sources.paper(key, papers_dir)
         bounds = _section_bounds(paper)
         n = bounds[-1][2]  # the strip ends with the conclusion: the reference list is not evidence

@@ -22,6 +22,7 @@ from collections.abc import Iterable, Mapping
 
 import pandas as pd
 
+from compendium import markdown
 from compendium.coding import PARTIAL_DATE, as_list
 
 # --------------------------------------------------------------------------------------------------
@@ -62,15 +63,7 @@ DIFFUSION_PATTERN = re.compile(r"copying|emulati|combination|kombinasi|luaran be
 the definition of combination, 'luaran/output berbeda dari rumusan masukan di awal')."""
 
 
-def _text(value) -> str:
-    if value is None:
-        return ""
-    try:
-        if pd.isna(value):
-            return ""
-    except (TypeError, ValueError):
-        pass
-    return str(value)
+_text = markdown.text  # a cell as text: '' for missing values
 
 
 # --------------------------------------------------------------------------------------------------
@@ -395,15 +388,4 @@ def to_markdown(frame: pd.DataFrame, index: bool = False, floatfmt: str = "{:.3f
     """A GitHub-flavoured Markdown table (``|`` in cells escaped, newlines as spaces, floats with
     ``floatfmt``, missing as empty). Deterministic; no external dependency."""
     frame = frame.reset_index() if index else frame
-
-    def cell(v) -> str:
-        if isinstance(v, float):
-            return "" if math.isnan(v) else floatfmt.format(v)
-        text = _text(v)
-        return text.replace("\r", " ").replace("\n", " ").replace("|", "\\|")
-
-    header = [cell(c) for c in frame.columns]
-    lines = ["| " + " | ".join(header) + " |", "|" + "|".join("---" for _ in header) + "|"]
-    for row in frame.itertuples(index=False):
-        lines.append("| " + " | ".join(cell(v) for v in row) + " |")
-    return "\n".join(lines) + "\n"
+    return "\n".join(markdown.table(frame.columns, frame.itertuples(index=False), floatfmt=floatfmt)) + "\n"

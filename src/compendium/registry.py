@@ -11,13 +11,13 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from compendium import markdown
 from compendium.paths import project_root
 
 REGISTRY_FILE = "outputs.yml"
 START, END = "<!-- artefacts:start -->", "<!-- artefacts:end -->"
 REQUIRED = ("paper", "kind", "caption_id", "caption_en", "printed_caption", "source_line", "reconstruction",
             "notebook", "cell", "files")
-PAPER_PREFIXES = ("A-", "B-")
 
 
 class RegistryError(ValueError):
@@ -31,17 +31,24 @@ def load(path: Path | str | None = None) -> dict[str, dict]:
     path = Path(path) if path else project_root() / REGISTRY_FILE
     doc = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
     artefacts = doc.get("artefacts") or {}
+    from compendium.sources import registry as paper_registry
+
+    papers = paper_registry(path.parent / "data" if (path.parent / "data" / "papers.csv").is_file() else None)
+    prefixes = tuple(f"{key}-" for key in papers)
     problems = []
     for aid, entry in artefacts.items():
-        if not str(aid).startswith(PAPER_PREFIXES):
-            problems.append(f"{aid}: an artefact id starts with A- or B- (the paper)")
+        if not str(aid).startswith(prefixes):
+            problems.append(f"{aid}: an artefact id starts with the paper's id and '-' ({', '.join(prefixes)})")
         for key in REQUIRED:
             if key not in (entry or {}):
                 problems.append(f"{aid}: missing field {key!r}")
-        if entry and entry.get("paper") == "A" and not isinstance(entry.get("page"), int):
-            problems.append(f"{aid}: paper A artefacts need an integer 'page'")
-        if entry and entry.get("paper") == "B" and not entry.get("section"):
-            problems.append(f"{aid}: paper B artefacts need a 'section'")
+        paper = papers.get((entry or {}).get("paper"))
+        if entry and paper is None:
+            problems.append(f"{aid}: paper {entry.get('paper')!r} is not registered (data/papers.csv)")
+        elif entry and paper.paged and not isinstance(entry.get("page"), int):
+            problems.append(f"{aid}: paper {paper.paper_id} artefacts need an integer 'page'")
+        elif entry and not paper.paged and not entry.get("section"):
+            problems.append(f"{aid}: paper {paper.paper_id} artefacts need a 'section'")
         if entry and entry.get("kind") not in ("table", "figure"):
             problems.append(f"{aid}: kind must be 'table' or 'figure'")
     if problems:
@@ -55,20 +62,13 @@ def files(registry: dict[str, dict]) -> list[str]:
 
 
 def where(entry: dict) -> str:
-    return f"p. {entry['page']}" if entry["paper"] == "A" else entry.get("section", "")
-
-
-def _cell(text: str) -> str:
-    return str(text).replace("|", "\\|").replace("\n", " ").strip()
+    return f"p. {entry['page']}" if isinstance(entry.get("page"), int) else entry.get("section", "")
 
 
 def render_markdown(registry: dict[str, dict] | None = None) -> str:
     """The README's "List of tables and figures": one row per artefact, in registry order."""
     registry = registry if registry is not None else load()
-    lines = [
-        "| id | paper | caption as printed (Indonesian) | English | where | regenerated | files |",
-        "|---|---|---|---|---|---|---|",
-    ]
+    rows = []
     for aid, e in registry.items():
         caption = e["caption_id"] if e["printed_caption"] else f"(no caption; introduced by) “{e['caption_id']}”"
         if e["source_line"]:
@@ -76,8 +76,9 @@ def render_markdown(registry: dict[str, dict] | None = None) -> str:
         how = "reconstruction" if (e.get("reconstruction") or "").strip() else "as printed"
         nb = Path(e["notebook"]).name
         links = ", ".join(f"[{Path(f).suffix[1:]}]({f})" for f in e["files"])
-        lines.append(f"| {_cell(aid)} | {e['paper']} | {_cell(caption)} | {_cell(e['caption_en'])} | "
-                     f"{_cell(where(e))} | {how}; `{nb}` cell `{e['cell']}` | {links} |")
+        rows.append([aid, e["paper"], caption, e["caption_en"], where(e), f"{how}; `{nb}` cell `{e['cell']}`", links])
+    lines = markdown.table(["id", "paper", "caption as printed (Indonesian)", "English", "where", "regenerated", "files"],
+                           rows, strip=True)
     lines.append("")
     lines.append("Generated from `outputs.yml` by `compendium.registry.update_readme` "
                  "(`compendium artefacts --update-readme`); do not edit by hand.")

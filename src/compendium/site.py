@@ -36,10 +36,17 @@ from compendium.paths import project_root
 #: Verdicts with their Indonesian label (the ledger's verdicts are English).
 VERDICT_ID = {"supported": "didukung", "partly supported": "didukung sebagian",
               "contradicted": "dibantah", "not testable from the text": "tidak dapat diuji dari teks"}
-PAPERS = {"A": "Paper A · Makalah A", "B": "Paper B · Makalah B"}
 SECTIONS = {"abstract": "abstract · abstrak", "introduction": "introduction · pendahuluan",
             "method": "method · metode", "results": "results and discussion · hasil dan pembahasan",
             "conclusion": "conclusion · kesimpulan"}
+def _paper_title(key: str) -> str:
+    """'Paper A · Makalah A': a registered paper's English and Indonesian labels."""
+    from compendium.sources import registry
+
+    e = registry().get(key)
+    return f"{e.label_en} · {e.label_id}" if e else key
+
+
 #: What a reader sees of a coded row that cites a quote: its table's label column(s).
 ROW_LABELS = {"actors": ("actor_id", "name"), "ties": ("tie_id", "relation"), "events": ("event_id", "name_en"),
               "policy_outputs": ("output_id", "label_en"), "principles": ("principle_id", "label_en"),
@@ -255,7 +262,7 @@ def segments_page(tables: dict) -> str:
              "Under each quote: the coded rows and claims that cite it.", ""]
     order = list(SECTIONS)
     for paper, part in seg.groupby("paper", sort=True):
-        lines += [f"## {PAPERS.get(paper, paper)}", ""]
+        lines += [f"## {_paper_title(paper)}", ""]
         part = part.assign(_s=part["section"].map(lambda s: order.index(s) if s in order else len(order)))
         for section, rows in part.groupby("_s", sort=True):
             name = rows["section"].iloc[0]

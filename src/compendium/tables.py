@@ -28,7 +28,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from compendium import artefacts
+from compendium import artefacts, markdown
 
 # Paper B's Tabel 2 prints its four dimensions in this order; the row label as printed, and English.
 TABEL2_DIMENSIONS = {
@@ -70,11 +70,7 @@ class Table:
         return self.frame.to_html(index=False)
 
 
-def _text(value) -> str:
-    """A cell as text: '' for missing values, no trailing '.0' on integers."""
-    if value is None or (not isinstance(value, (list, tuple)) and pd.isna(value)):
-        return ""
-    return str(value)
+_text = markdown.text  # a cell as text: '' for missing values
 
 
 # ------------------------------------------------------------------------------------ paper B tables
@@ -305,7 +301,7 @@ def a_actor_roles(actors: pd.DataFrame, segments: pd.DataFrame) -> Table:
     for _, a in rows.iterrows():
         cat = ranking.get(a["actor_id"])
         s = seg.loc[a["segment_id"]]
-        where = f"A hal. {int(s['page'])}" if s["paper"] == "A" else "B"
+        where = f"{s['paper']} hal. {int(s['page'])}" if not pd.isna(s["page"]) else s["paper"]
         records.append({
             "Tipe aktor": ROLE_LABELS[a["role"]][0],
             "Aktor": a["name"],
@@ -363,20 +359,12 @@ def reference_differences(table: Table, reference: pd.DataFrame) -> list[str]:
 
 
 # ------------------------------------------------------------------------------------------ writing
-def _md_cell(value) -> str:
-    return _text(value).replace("|", "\\|").replace("\n", " ")
-
-
 def to_markdown(table: Table, caption: str = "", caption_en: str = "", source: str = "") -> str:
     lines = []
     if caption:
         lines.append(f"**{caption}**" + (f" — *{caption_en}*" if caption_en else ""))
         lines.append("")
-    frame = table.frame
-    lines.append("| " + " | ".join(_md_cell(c) for c in frame.columns) + " |")
-    lines.append("|" + "|".join("---" for _ in frame.columns) + "|")
-    for row in frame.itertuples(index=False):
-        lines.append("| " + " | ".join(_md_cell(v) for v in row) + " |")
+    lines += markdown.table(table.frame.columns, table.frame.itertuples(index=False))
     lines.append("")
     if source:
         lines.append(source)

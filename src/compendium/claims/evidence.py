@@ -124,8 +124,8 @@ def _where(tables: dict, segment_id: str) -> str:
     if segment_id not in seg.index:
         return segment_id
     row = seg.loc[segment_id]
-    if row["paper"] == "A" and not pd.isna(row["page"]):
-        return f"A p.{int(row['page'])}"
+    if not pd.isna(row["page"]):
+        return f"{row['paper']} p.{int(row['page'])}"
     return f"{row['paper']} {row['section']}"
 
 

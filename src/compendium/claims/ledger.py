@@ -9,6 +9,7 @@ from pathlib import Path
 import pandas as pd
 
 from compendium.claims.checks import FUNCTIONS, INVOLVEMENT
+from compendium.sources import paper_ids
 from compendium.claims.evidence import _segments_by_id, apply_variant, load_tables, without_shaped
 from compendium.claims.model import (LEDGER_COLUMNS, NOT_TESTABLE, PARTLY, REFERENCE, SUPPORTED, VERDICTS,
                                      Result, Variant, variants)
@@ -21,14 +22,15 @@ def claim_page(tables: dict, claim: dict) -> str:
     """Where the claim is printed: ``'A p.573'``, ``'A p.575-576; B'``, ``'B'``."""
     seg = _segments_by_id(tables)
     ids = [s for s in [claim["segment_id"], *claim.get("restated_in", [])] if s in seg.index]
-    pages = sorted({int(seg.loc[s, "page"]) for s in ids
-                    if seg.loc[s, "paper"] == "A" and not pd.isna(seg.loc[s, "page"])})
     parts = []
-    if pages:
-        parts.append("A p." + (f"{pages[0]}" if len(pages) == 1 else f"{pages[0]}–{pages[-1]}"
-                               if pages == list(range(pages[0], pages[-1] + 1)) else ", ".join(map(str, pages))))
-    if any(seg.loc[s, "paper"] == "B" for s in ids):
-        parts.append("B")
+    for key in paper_ids():  # in registry order
+        mine = [s for s in ids if seg.loc[s, "paper"] == key]
+        pages = sorted({int(seg.loc[s, "page"]) for s in mine if not pd.isna(seg.loc[s, "page"])})
+        if pages:
+            parts.append(f"{key} p." + (f"{pages[0]}" if len(pages) == 1 else f"{pages[0]}–{pages[-1]}"
+                                        if pages == list(range(pages[0], pages[-1] + 1)) else ", ".join(map(str, pages))))
+        elif mine:
+            parts.append(key)
     return "; ".join(parts)
 
 
@@ -160,7 +162,7 @@ def sentences_summary(tables: dict) -> pd.DataFrame:
     cs = tables["claim_sentences"]
     key = cs["decision"].where(cs["decision"] != "not-a-claim", "not a claim: " + cs["reason"])
     out = pd.crosstab(key, cs["paper"] + " " + cs["section"])
-    out = out[[f"{p} {s}" for p in "AB" for s in ("abstract", "results", "conclusion") if f"{p} {s}" in out]]
+    out = out[[f"{p} {s}" for p in paper_ids() for s in ("abstract", "results", "conclusion") if f"{p} {s}" in out]]
     order = ["claim", "restates"] + sorted(k for k in out.index if k.startswith("not a claim"))
     out = out.reindex(order).fillna(0).astype(int)
     out.index.name, out.columns.name = "sentence", None

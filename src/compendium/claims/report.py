@@ -12,13 +12,20 @@ from compendium.claims.model import SUPPORTED, VERDICTS
 VERDICT_COLOURS = {"supported": "#1b7837", "partly supported": "#a6dba0",
                    "contradicted": "#c51b7d", "not testable from the text": "#bababa"}
 DARK = {"supported", "contradicted"}  # counts on these bars are written in white
-PAPER_ROWS = {"A": "paper A", "B": "paper B", "AB": "both (AB)"}
+
+
+def paper_rows() -> dict[str, str]:
+    """Every registered paper and set of papers with its label: A 'paper A', B 'paper B', AB 'both (AB)'."""
+    from compendium.sources import paper_ids, paper_sets, set_label
+
+    ids = paper_ids()
+    return {v: set_label(v, ids) for v in paper_sets(ids)}
 
 
 def verdict_counts(ledger: pd.DataFrame) -> pd.DataFrame:
-    """Claims per paper (rows ``A``, ``B``, ``AB``) and verdict (columns, in :data:`VERDICTS` order)."""
+    """Claims per paper (rows ``A``, ``B``, ``AB``...) and verdict (columns, in :data:`VERDICTS` order)."""
     return (pd.crosstab(ledger["paper"], ledger["verdict"])
-            .reindex(index=list(PAPER_ROWS), columns=list(VERDICTS), fill_value=0))
+            .reindex(index=list(paper_rows()), columns=list(VERDICTS), fill_value=0))
 
 
 def verdicts_by_paper_figure(ledger: pd.DataFrame, title: str):
@@ -41,7 +48,7 @@ def verdicts_by_paper_figure(ledger: pd.DataFrame, title: str):
         left = left + counts[verdict]
     ax.invert_yaxis()
     ax.set_xlabel("claims")
-    ax.set_yticks(range(len(counts)), [PAPER_ROWS[p] for p in counts.index])
+    ax.set_yticks(range(len(counts)), [paper_rows()[p] for p in counts.index])
     ax.xaxis.get_major_locator().set_params(integer=True)  # claims are counted: no ticks at 2.5
     ax.set_title(title, fontsize=10)
     ax.legend(ncol=2, fontsize=8, loc="upper center", bbox_to_anchor=(0.5, -0.28), frameon=False)
@@ -51,7 +58,7 @@ def verdicts_by_paper_figure(ledger: pd.DataFrame, title: str):
 
 def _where(segments: pd.DataFrame, sid: str) -> str:
     row = segments.loc[sid]
-    return f"A p.{int(row['page'])}" if row["paper"] == "A" else f"B, {row['section']}"
+    return f"{row['paper']} p.{int(row['page'])}" if not pd.isna(row["page"]) else f"{row['paper']}, {row['section']}"
 
 
 def _md(text) -> str:
