@@ -238,6 +238,7 @@ def _build_later(root, *args):
     return done
 
 
+@pytest.mark.slow
 def test_the_later_clock_reaches_the_kernels(project):
     """The clock set by the test below reaches the notebook kernels, not only the build process."""
     _notebook(project / "notebooks" / "01_table.ipynb",
@@ -247,6 +248,7 @@ def test_the_later_clock_reaches_the_kernels(project):
     assert int((project / "tables" / "year.txt").read_text()) >= time.gmtime().tm_year + 6
 
 
+@pytest.mark.slow
 def test_full_build_on_a_later_day_reproduces_the_committed_files(root, tracked_copy):
     """A fresh copy of the tracked files, fully rebuilt with the clock years ahead, is byte-identical:
     no artefact carries the day it was built, 'git status' stays clean, and data/raw/ is untouched."""
