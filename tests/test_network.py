@@ -349,15 +349,18 @@ def test_a_tie_dated_from_outside_its_quote_says_where_the_date_comes_from(root)
 
 
 def test_betweenness_is_exact_up_to_the_limit_then_a_seeded_estimate(monkeypatch):
-    """Beyond BETWEENNESS_EXACT_MAX actors betweenness is estimated from a seeded sample of sources:
-    the same numbers on every run, close to the exact ones; at or below the limit it is exact."""
+    """Beyond EXACT_MAX actors betweenness is estimated from a seeded sample of sources: the same
+    numbers on every run, close to the exact ones; at or below the limit it is exact. Eigenvector
+    centrality beyond the limit (SciPy's solver) agrees with the power iteration to rounding."""
     H = nx.connected_watts_strogatz_graph(300, 4, 0.2, seed=3)
     exact = nx.betweenness_centrality(H, normalized=True)
     assert nw.MEASURES["betweenness"](H) == exact  # 300 actors: under the limit
-    monkeypatch.setattr(nw, "BETWEENNESS_EXACT_MAX", 100)
+    eigen = nw.MEASURES["eigenvector"](H)
+    monkeypatch.setattr(nw, "EXACT_MAX", 100)
     monkeypatch.setattr(nw, "BETWEENNESS_SAMPLES", 150)
     first, second = nw.MEASURES["betweenness"](H), nw.MEASURES["betweenness"](H)
     assert first == second != exact
     top = sorted(exact, key=exact.get, reverse=True)[:10]
     assert max(abs(first[n] - exact[n]) for n in H) < 0.5 * exact[top[0]]
     assert len(set(sorted(first, key=first.get, reverse=True)[:10]) & set(top)) >= 6
+    assert nw.MEASURES["eigenvector"](H) == pytest.approx(eigen, abs=1e-9)
