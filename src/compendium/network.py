@@ -273,7 +273,7 @@ def _weighted_degree(H: nx.Graph) -> dict[str, float]:
 #: network (about 50 actors). Exact betweenness (Brandes) runs one shortest-path search from every actor,
 #: O(actors x ties): 26 s at the 4,500 actors of a 100x synthetic coding, hours at 1000x
 #: (benchmarks/growth.py). Beyond the limit networkx estimates it from the searches of
-#: BETWEENNESS_SAMPLES source actors (100: 20 s at 1000x) drawn with a fixed seed (Brandes & Pich 2007), so the numbers are
+#: BETWEENNESS_SAMPLES source actors drawn with a fixed seed (Brandes & Pich 2007), so the numbers are
 #: the same on every run and the cost grows linearly with the network.
 EXACT_MAX = 1_000
 BETWEENNESS_SAMPLES = 100
