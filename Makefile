@@ -1,14 +1,15 @@
 # sister-city-compendium — two commands on a fresh machine:
 #   make        create .venv, install the pinned environment and the package, run the whole pipeline
-#   make test   run every test (library tests + nbval on the notebooks)
-# Other targets: make site (the website, build/site/) | make lab | make bench | make validate | make clean
+#   make test   run every test (library tests + nbval on the notebooks), on two worker processes
+# Other targets: make test-fast (the inner loop: library tests without the slow ones, no nbval) |
+#   make site (the website, build/site/) | make lab | make bench | make validate | make clean
 PYTHON ?= $(shell command -v python3.11 || command -v python3)
 VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 PIP    := $(BIN)/python -m pip install --quiet --disable-pip-version-check
 
-.PHONY: all build test site lab bench validate clean
+.PHONY: all build test test-fast site lab bench validate clean
 all: build
 
 $(STAMP): requirements.in requirements.lock pyproject.toml tools/install-system-packages
@@ -24,8 +25,16 @@ $(STAMP): requirements.in requirements.lock pyproject.toml tools/install-system-
 build: $(STAMP)
 	@$(BIN)/compendium build $(ARGS)
 
+# pytest-xdist: two workers (this machine's cores), whole files per worker (--dist loadfile):
+# nbval's cells of one notebook share a kernel, so a notebook must never be split across workers.
+XDIST := -n 2 --dist loadfile
+
 test: $(STAMP)
-	$(BIN)/python -m pytest $(ARGS)
+	$(BIN)/python -m pytest $(XDIST) $(ARGS)
+
+# Seconds, not minutes: no nbval, no browser, no full rebuilds, no sandboxed notebooks (marked slow).
+test-fast: $(STAMP)
+	$(BIN)/python -m pytest $(XDIST) -m "not slow" tests $(ARGS)
 
 # The website: pages generated from the data into build/site-src/, built by Sphinx into build/site/.
 site: $(STAMP)

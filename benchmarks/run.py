@@ -11,9 +11,15 @@ harness times, on a fresh copy of the tracked files (so the working tree is neve
 * the clean build again (now longest notebooks first), and with cold kernels for comparison, medians
   of 3; every build's CPU time (its whole process tree) against what the target allows;
 
-then any other ``benchmarks/bench_*.py`` script (each prints Markdown lines), and writes everything
-with the ratios to ``benchmarks/RESULTS.md``. Targets: clean build ≤ 1.5 × (notebooks × floor);
-no-op build < 1 s.
+* the peers -- what a user would otherwise run: the notebooks one by one, in order, with papermill's
+  command line, and with ``jupyter nbconvert --to notebook --execute``; each repeat times a clean build,
+  then papermill, then nbconvert (interleaved, so drift of the machine's speed hits all three alike),
+  wall and CPU time of each whole process tree, medians of 3;
+
+then the growth table (benchmarks/growth.py: the analysis on 10×, 100×, 1000× synthetic codings) and
+any other ``benchmarks/bench_*.py`` script (each prints Markdown lines), and writes everything with the
+ratios to ``benchmarks/RESULTS.md``. Targets: clean build ≤ 1.5 × (notebooks × floor); ≤ 0.35 × the
+papermill command line; ≤ 1.15 × (its CPU-seconds ÷ cores); no-op build < 1 s.
 """
 
 from __future__ import annotations
@@ -66,6 +72,38 @@ def copy_tracked(dest: Path) -> None:
 CPU = {}  # command -> CPU-seconds (user + system) of its whole process tree
 
 
+def timed_run(command: list[str], cwd: Path, env: dict) -> tuple[float, float]:
+    """(wall, CPU) of one command's whole process tree, process start included."""
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
+    start = time.perf_counter()
+    subprocess.run(command, cwd=cwd, env=env, check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    wall = time.perf_counter() - start
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return wall, (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
+
+
+def peer_commands(copy: Path, notebook: Path, out: Path) -> dict[str, list[str]]:
+    """How a user would run one notebook without the build: papermill's command line (parameters
+    left at the notebook's defaults, which name the project's folders) and nbconvert."""
+    return {
+        "papermill": [str(BIN / "papermill"), str(notebook), str(out / f"pm-{notebook.name}"),
+                      "--cwd", str(copy / "notebooks"), "--kernel", "python3", "--no-progress-bar"],
+        "nbconvert": [str(BIN / "jupyter"), "nbconvert", "--to", "notebook", "--execute",
+                      "--ExecutePreprocessor.kernel_name=python3", "--output-dir", str(out),
+                      "--output", f"nb-{notebook.name}", str(notebook)],
+    }
+
+
+def one_by_one(copy: Path, peer: str, out: Path) -> tuple[float, float]:
+    """Every notebook in order with one peer tool: total (wall, CPU)."""
+    env = {**os.environ, "COMPENDIUM_ROOT": str(copy), "PYTHONHASHSEED": "0"}
+    wall = cpu = 0.0
+    for nb in sorted((copy / "notebooks").glob("[0-9][0-9]_*.ipynb")):
+        w, c = timed_run(peer_commands(copy, nb, out)[peer], copy / "notebooks", env)
+        wall, cpu = wall + w, cpu + c
+    return wall, cpu
+
+
 def timed_command(copy: Path, *args: str) -> float:
     """Wall time of one ``compendium`` command, process start included; its CPU time goes to CPU."""
     env = {**os.environ, "COMPENDIUM_ROOT": str(copy)}
@@ -100,10 +138,14 @@ def main() -> int:
         floor = floor_seconds(tmp)
         # This machine's speed drifts by ±15 % within minutes: every build is timed REPEATS times and
         # the median reported, with the CPU time of that median run.
-        cleans = []
+        cleans, peers = [], {"papermill": [], "nbconvert": []}
+        peer_out = tmp / "peer-outputs"
+        peer_out.mkdir()
         for _ in range(REPEATS):  # as on a fresh clone: no timings to order the notebooks by
             shutil.rmtree(copy / "build", ignore_errors=True)
             cleans.append((timed_command(copy, "build", "--force"), CPU[("build", "--force")]))
+            for peer in peers:  # interleaved with the clean builds
+                peers[peer].append(one_by_one(copy, peer, peer_out))
         per_notebook = {name: entry["duration_s"] for name, entry in
                         json.loads((copy / "build" / "manifest.json").read_text())["notebooks"].items()}
         noop = timed_command(copy, "build")
@@ -113,6 +155,7 @@ def main() -> int:
                   CPU[("build", "--force", "--cold-kernels")]) for _ in range(REPEATS)]
         validate = timed_command(copy, "validate")
     (clean, cpu_clean), (again, _), (cold, cpu_cold) = (_median(runs) for runs in (cleans, agains, colds))
+    (pm_wall, pm_cpu), (nbc_wall, nbc_cpu) = _median(peers["papermill"]), _median(peers["nbconvert"])
     budget = 1.5 * n * floor
     cores = os.cpu_count() or 1
     lines = [
@@ -146,6 +189,26 @@ def main() -> int:
         f"from start to end.",
         "",
     ]
+    cpu_floor = cpu_clean / cores
+    lines += [
+        "## Against what a user would otherwise run", "",
+        f"Each repeat: a clean build, then the {n} notebooks one by one with papermill's command line, then with "
+        "`jupyter nbconvert --execute` (interleaved; medians of 3, wall and CPU of each whole process tree).", "",
+        "| run | wall s | CPU s | clean build ÷ this | target |", "|---|---|---|---|---|",
+        f"| clean build (`compendium build --force`; {_all(cleans)}) | {clean:.2f} | {cpu_clean:.1f} | 1.00 | — |",
+        f"| papermill CLI, one notebook after another ({_all(peers['papermill'])}) | {pm_wall:.2f} | {pm_cpu:.1f} | "
+        f"{clean / pm_wall:.2f} | ≤ 0.35 |",
+        f"| `jupyter nbconvert --execute`, one after another ({_all(peers['nbconvert'])}) | {nbc_wall:.2f} | "
+        f"{nbc_cpu:.1f} | {clean / nbc_wall:.2f} | — |",
+        f"| the build's CPU-seconds ÷ {cores} cores (the least wall time its work can take here) | "
+        f"{cpu_floor:.2f} | — | {clean / cpu_floor:.2f} | ≤ 1.15 |",
+        "",
+    ]
+    growth = subprocess.run([sys.executable, str(Path(__file__).with_name("growth.py"))], cwd=ROOT,
+                            capture_output=True, text=True)
+    lines += (growth.stdout.strip().splitlines() if growth.returncode == 0
+              else ["## Growth", "", f"FAILED (exit {growth.returncode}): {growth.stderr.strip().splitlines()[-1:]}"])
+    lines.append("")
     lines += ["## Where a clean build spends its time", "",
               "Each notebook's run in the clean build above (kernel start, imports and work; two run at once).", "",
               "| notebook | seconds | ratio to floor |", "|---|---|---|"]

@@ -17,6 +17,9 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "tools"))
 from nbauthor import write as write_notebook  # noqa: E402
 
+# Every notebook here runs in a sandbox (half a minute in all). `make test` runs them; `make test-fast` does not.
+pytestmark = pytest.mark.slow
+
 LIMITS = Limits(cell_timeout=3, notebook_timeout=20, memory_mb=1024)
 # The memory bomb zero-fills 50 MB blocks up to the 1 GB limit; on a loaded machine that alone can take
 # more than the 3 s above, so it runs with a cell timeout it cannot reach: it must end on memory, not time.

@@ -346,3 +346,22 @@ def test_a_tie_dated_from_outside_its_quote_says_where_the_date_comes_from(root)
     silent = [t.tie_id for t in data["ties"].itertuples() if t.date_start
               and nwfig.date_basis(t._asdict(), quotes.to_dict()) == "context" and not t.reconstruction]
     assert silent == []
+
+
+def test_betweenness_is_exact_up_to_the_limit_then_a_seeded_estimate(monkeypatch):
+    """Beyond EXACT_MAX actors betweenness is estimated from a seeded sample of sources: the same
+    numbers on every run, close to the exact ones; at or below the limit it is exact. Eigenvector
+    centrality beyond the limit (sparse matrix) agrees with networkx's power iteration to rounding."""
+    H = nx.connected_watts_strogatz_graph(300, 4, 0.2, seed=3)
+    H.add_node("isolated")  # a coding may have actors without ties
+    exact = nx.betweenness_centrality(H, normalized=True)
+    assert nw.MEASURES["betweenness"](H) == exact  # 300 actors: under the limit
+    eigen = nw.MEASURES["eigenvector"](H)
+    monkeypatch.setattr(nw, "EXACT_MAX", 100)
+    monkeypatch.setattr(nw, "BETWEENNESS_SAMPLES", 150)
+    first, second = nw.MEASURES["betweenness"](H), nw.MEASURES["betweenness"](H)
+    assert first == second != exact
+    top = sorted(exact, key=exact.get, reverse=True)[:10]
+    assert max(abs(first[n] - exact[n]) for n in H) < 0.5 * exact[top[0]]
+    assert len(set(sorted(first, key=first.get, reverse=True)[:10]) & set(top)) >= 6
+    assert nw.MEASURES["eigenvector"](H) == pytest.approx(eigen, abs=1e-9)

@@ -14,7 +14,16 @@ import pytest
 from nbformat.v4 import new_code_cell, new_notebook
 
 from compendium import artefacts
-from compendium.pipeline import BuildError, build
+from compendium.pipeline import BuildError
+from compendium.pipeline import build as _build
+
+
+def build(root, **kw):
+    """The build, with cold kernels unless a test asks for warm ones: these toy notebooks import
+    next to nothing, so a warm server preloading the whole scientific stack would cost more than it
+    saves. Warm kernels are tested in test_warm_kernels.py and by the full build further down."""
+    kw.setdefault("warm", False)
+    return _build(root, **kw)
 
 PARAMS = 'data_dir = "../data"\nfigures_dir = "../figures"\ntables_dir = "../tables"'
 
@@ -50,23 +59,54 @@ save_figure(fig, Path(figures_dir) / "fig")
 """
 
 
+def _toy(folder):
+    (folder / "data" / "raw" / "papers").mkdir(parents=True)
+    (folder / "data" / "value.txt").write_text("one")
+    (folder / "notebooks").mkdir()
+    _notebook(folder / "notebooks" / "01_table.ipynb", WRITE_TABLE)
+    _notebook(folder / "notebooks" / "02_figure.ipynb", WRITE_FIGURE)
+    return folder
+
+
 @pytest.fixture
 def project(tmp_path, monkeypatch):
-    (tmp_path / "data" / "raw" / "papers").mkdir(parents=True)
-    (tmp_path / "data" / "value.txt").write_text("one")
-    (tmp_path / "notebooks").mkdir()
-    _notebook(tmp_path / "notebooks" / "01_table.ipynb", WRITE_TABLE)
-    _notebook(tmp_path / "notebooks" / "02_figure.ipynb", WRITE_FIGURE)
+    """A toy project, never built."""
     monkeypatch.setenv("COMPENDIUM_ROOT", str(tmp_path))
-    return tmp_path
+    return _toy(tmp_path)
+
+
+@pytest.fixture(scope="module")
+def first_build(tmp_path_factory):
+    """The toy project built once for the module (folder, manifest returned, what the build said);
+    tests that start from a built project get their own copy (:func:`built`)."""
+    folder = _toy(tmp_path_factory.mktemp("built") / "toy")
+    said = []
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setenv("COMPENDIUM_ROOT", str(folder))
+        manifest = build(folder, echo=said.append)
+    return folder, manifest, said
+
+
+@pytest.fixture
+def built(first_build, tmp_path, monkeypatch):
+    """A copy of the built toy project, as if its first build had just run here."""
+    copy = tmp_path / "toy"
+    shutil.copytree(first_build[0], copy)
+    monkeypatch.setenv("COMPENDIUM_ROOT", str(copy))
+    return copy
 
 
 def _quiet(*_):
     pass
 
 
-def test_build_runs_notebooks_writes_artefacts_and_manifest(project):
-    manifest = build(project, echo=_quiet)
+def _outputs(root):
+    return {p.relative_to(root): p.read_bytes() for d in ("notebooks", "figures", "tables")
+            for p in (root / d).iterdir()}
+
+
+def test_build_runs_notebooks_writes_artefacts_and_manifest(first_build):
+    project, manifest, _ = first_build
     assert (project / "tables" / "out.txt").read_text() == "value: one\n"
     assert (project / "figures" / "fig.png").exists() and (project / "figures" / "fig.svg").exists()
     entry = manifest["notebooks"]["01_table.ipynb"]
@@ -81,8 +121,8 @@ def test_build_runs_notebooks_writes_artefacts_and_manifest(project):
     assert all("execution" not in c.metadata for c in executed.cells)
 
 
-def test_second_build_skips_unchanged_and_reruns_changed(project):
-    build(project, echo=_quiet)
+def test_second_build_skips_unchanged_and_reruns_changed(built):
+    project = built
     said = []
     build(project, echo=said.append)
     assert said == ["01_table: unchanged, skipped", "02_figure: unchanged, skipped"]
@@ -93,9 +133,8 @@ def test_second_build_skips_unchanged_and_reruns_changed(project):
     assert (project / "tables" / "out.txt").read_text() == "value: two\n"
 
 
-def test_progress_counts_finished_notebooks(project):
-    said = []
-    build(project, echo=said.append)
+def test_progress_counts_finished_notebooks(first_build):
+    said = first_build[2]
     assert [s.split(" ", 1)[0] for s in said if ": ok in" in s] == ["[1/2", "[2/2"], said
     assert all(s.endswith(": running …") and not s.startswith("[") for s in said if "running …" in s)
 
@@ -118,15 +157,19 @@ def test_invalid_coded_data_stops_the_build_before_any_kernel_starts(tracked_cop
     assert {p: p.read_bytes() for p in (copy / "notebooks").iterdir()} == before
 
 
-def test_force_reruns_everything(project):
-    build(project, echo=_quiet)
+def test_force_reruns_everything_and_two_builds_are_byte_identical(first_build, built):
     said = []
-    build(project, force=True, echo=said.append)
+    build(built, force=True, echo=said.append)
     assert sum(": ok in" in s for s in said) == 2
+    first, second = _outputs(first_build[0]), _outputs(built)
+    assert first.keys() == second.keys()
+    assert [p.name for p in first if first[p] != second[p]] == []
+    svg = (built / "figures" / "fig.svg").read_text()
+    assert "<dc:date>" not in svg
 
 
-def test_failing_cell_names_notebook_cell_error_and_keeps_last_good_outputs(project):
-    build(project, echo=_quiet)
+def test_failing_cell_names_notebook_cell_error_and_keeps_last_good_outputs(built):
+    project = built
     good_nb = (project / "notebooks" / "01_table.ipynb").read_bytes()
     good_table = (project / "tables" / "out.txt").read_bytes()
     nb = nbformat.read(project / "notebooks" / "01_table.ipynb", as_version=4)
@@ -154,20 +197,9 @@ def test_cli_reports_failure_without_traceback(project, capsys):
     nb = nbformat.read(project / "notebooks" / "01_table.ipynb", as_version=4)
     nb.cells[-1].source = "1 / 0"
     nbformat.write(nb, project / "notebooks" / "01_table.ipynb")
-    assert main(["build", "--only", "01"]) == 1
+    assert main(["build", "--only", "01", "--cold-kernels"]) == 1
     err = capsys.readouterr().err
     assert "ZeroDivisionError" in err and "Traceback" not in err
-
-
-def test_two_builds_are_byte_identical(project):
-    build(project, echo=_quiet)
-    first = {p: p.read_bytes() for d in ("notebooks", "figures", "tables") for p in (project / d).iterdir()}
-    build(project, force=True, echo=_quiet)
-    second = {p: p.read_bytes() for d in ("notebooks", "figures", "tables") for p in (project / d).iterdir()}
-    assert first.keys() == second.keys()
-    assert [p.name for p in first if first[p] != second[p]] == []
-    svg = (project / "figures" / "fig.svg").read_text()
-    assert "<dc:date>" not in svg
 
 
 def test_unknown_only_name_is_a_clear_error(project):
@@ -217,6 +249,7 @@ def _build_later(root, *args):
     return done
 
 
+@pytest.mark.slow
 def test_the_later_clock_reaches_the_kernels(project):
     """The clock set by the test below reaches the notebook kernels, not only the build process."""
     _notebook(project / "notebooks" / "01_table.ipynb",
@@ -226,6 +259,7 @@ def test_the_later_clock_reaches_the_kernels(project):
     assert int((project / "tables" / "year.txt").read_text()) == _later().tm_year
 
 
+@pytest.mark.slow
 def test_full_build_on_a_later_day_reproduces_the_committed_files(root, tracked_copy):
     """A fresh copy of the tracked files, fully rebuilt with the clock years ahead, is byte-identical:
     no artefact carries the day it was built, 'git status' stays clean, and data/raw/ is untouched."""

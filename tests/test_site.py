@@ -73,6 +73,7 @@ def test_the_site_hides_papermills_repeat_of_the_parameters(tmp_path):
     assert [c.get("outputs") for c in shown.cells] == [c.get("outputs") for c in original.cells]
 
 
+@pytest.mark.slow
 def test_the_inconsistencies_page_shows_each_row_of_the_data(tmp_path, tables):
     root = _project_copy(tmp_path)
     sids = [s for s in tables["segments"]["segment_id"] if s.startswith("a-")][:2]
@@ -176,6 +177,7 @@ def _pages(built_site: Path) -> list[Path]:
     return sorted(p for p in built_site.rglob("*.html") if not {"_static", "_downloads"} & set(p.parts))
 
 
+@pytest.mark.slow
 def test_the_site_has_every_page(built_site):
     names = {p.relative_to(built_site).as_posix() for p in _pages(built_site)}
     notebooks = {f"notebooks/{p.stem}.html" for p in (ROOT / "notebooks").glob("[0-9][0-9]_*.ipynb")}
@@ -185,6 +187,7 @@ def test_the_site_has_every_page(built_site):
     assert expected | notebooks <= names
 
 
+@pytest.mark.slow
 def test_every_internal_link_resolves(built_site):
     broken = []
     for page in _pages(built_site):
@@ -202,6 +205,7 @@ def test_every_internal_link_resolves(built_site):
     assert not broken, "\n".join(broken)
 
 
+@pytest.mark.slow
 def test_every_page_loads_without_console_errors_with_every_image_and_fits_the_window(built_site, server, browser):
     problems = []
     browser.get_log("browser")  # drop anything logged before the first page
@@ -221,6 +225,7 @@ def test_every_page_loads_without_console_errors_with_every_image_and_fits_the_w
     assert not problems, "\n".join(problems)
 
 
+@pytest.mark.slow
 def test_the_search_finds_cikapundung(server, browser):
     from selenium.webdriver.common.by import By
     from selenium.webdriver.support.ui import WebDriverWait
@@ -234,6 +239,7 @@ def test_the_search_finds_cikapundung(server, browser):
     assert not [e for e in browser.get_log("browser") if e["level"] == "SEVERE"]
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("name, rel", [("home", "index.html"),
                                        ("notebook-02", "notebooks/02_actor_network.html"),
                                        ("notebook-02-network", "notebooks/02_actor_network.html#the-whole-network"),

@@ -178,6 +178,7 @@ def test_stopping_the_server_stops_its_kernels(kernels):
     assert _gone_within(pid, 10), "a kernel outlived its server"
 
 
+@pytest.mark.slow
 def test_notebooks_built_with_cold_kernels_match_the_committed_ones(root, tracked_copy):
     """The committed notebooks and figures come from warm kernels; two notebooks rebuilt in cold
     kernels (as Jupyter starts them) give the same bytes. nbval checks every notebook's outputs

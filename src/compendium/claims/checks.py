@@ -745,11 +745,17 @@ def go_between_bridges(tables, variant, claim) -> Result:
     actors = tables["actors"].set_index("actor_id")
     named = sorted(actors.index[actors["segment_id"].isin(_own(claim)) & (actors["role"] == "go-between")])
     ties = _independent(tables["ties"], claim)
+    # every named actor's partners in one pass over the ties (a scan of all ties per actor grew with
+    # the square of the coding: benchmarks/growth.py)
+    partners: dict[str, set] = {a: set() for a in named}
+    for source, target in zip(ties["source"], ties["target"]):
+        if source in partners:
+            partners[source].add(target)
+        if target in partners:
+            partners[target].add(source)
     rows, bridges = [], []
     for a in named:
-        mine = ties[(ties["source"] == a) | (ties["target"] == a)]
-        others = set(mine["source"]) | set(mine["target"]) - {a}
-        sides = {actors.loc[o, "country"] for o in others - {a} if o in actors.index}
+        sides = {actors.loc[o, "country"] for o in partners[a] - {a} if o in actors.index}
         ok = {"ID", "KR"} <= sides
         bridges += [a] if ok else []
         rows.append(f"{a} ({'/'.join(sorted(sides)) or 'no ties'})")
