@@ -308,3 +308,37 @@ def test_a_notebook_cannot_fill_the_disk(instructor, tmp_path):
                    "    raise Escaped(f'wrote {written} MB')\n")])
     [r] = grade(a, subs, limits=Limits(cell_timeout=10, notebook_timeout=30, work_mb=32), progress=False).results
     assert r.status == "error" and NO_FILE in r.comments, r.comments
+
+
+@pytest.mark.parametrize("mode", ["bwrap", "unshare"])
+def test_a_python_environment_under_tmp_is_still_there_inside(tmp_path, monkeypatch, mode):
+    """The sandbox gets a private /tmp; a checkout (and its venv) cloned under /tmp must not vanish
+    under it, or every notebook's kernel dies at start (seen on a clone in /tmp)."""
+    import subprocess
+    import tempfile
+
+    from compendium.grading import sandbox
+
+    if not sandbox._works(mode):
+        pytest.fail(f"{mode} does not work here: tools/install-system-packages installs bubblewrap (as root)")
+    venv = Path(tempfile.mkdtemp(prefix="venv-under-tmp-", dir="/tmp"))
+    try:
+        venv.chmod(0o755)
+        (venv / "marker").write_text("still here\n")
+        (venv / "marker").chmod(0o644)
+        monkeypatch.setattr(sandbox, "_python_dirs", lambda: [str(venv)])
+        folders = []
+        for name in ("data", "work", "kernel", "root"):
+            (tmp_path / name).mkdir()
+            folders.append(tmp_path / name)
+        f = sandbox._Folders(*folders)
+        uid = sandbox._fresh_uid()
+        for folder in (f.work, f.kernel):
+            shutil.chown(folder, uid, uid)
+        command = ["cat", str(venv / "marker")]
+        cmd = (sandbox.bwrap_command(f, uid, Limits(), command) if mode == "bwrap"
+               else sandbox.unshare_command(f, uid, Limits(), command))
+        done = subprocess.run(cmd, capture_output=True, text=True, timeout=60)
+        assert done.stdout == "still here\n", done.stderr
+    finally:
+        shutil.rmtree(venv)

@@ -209,12 +209,13 @@ def bwrap_command(f: _Folders, uid: int, limits: Limits, command: list[str]) -> 
                 out += ["--perms", "0755", "--dir", p]
         return out
 
-    for d in _python_dirs():
-        cmd += parents(d) + ["--ro-bind", d, d]
     cmd += ["--proc", "/proc", "--dev", "/dev"]
     for tmp in ("/tmp", "/var/tmp", "/dev/shm"):
         made.add(tmp)
         cmd += parents(tmp) + ["--perms", "1777", "--size", tmpfs_bytes, "--tmpfs", tmp]
+    # After the private /tmp: a checkout (and its venv) under /tmp would otherwise be hidden by it.
+    for d in _python_dirs():
+        cmd += parents(d) + ["--ro-bind", d, d]
     cmd += ["--perms", "0755", "--dir", INSIDE, "--perms", "0755", "--dir", f"{INSIDE}/lib",
             "--ro-bind", _library_dir(), f"{INSIDE}/lib/compendium",
             "--ro-bind", str(f.data), f"{INSIDE}/data", "--bind", str(f.work), f"{INSIDE}/notebooks"]
