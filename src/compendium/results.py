@@ -73,13 +73,13 @@ def claims_bullet(ledger, summary, n_variants: int) -> str:
             "(`06_claims`, `compendium claims`).")
 
 
-def reliability_bullet(data_dir: Path | None) -> str:
-    from compendium.grading import load_assignment, reliability
+def reliability_bullet(assignments: dict) -> str:
+    from compendium.grading import reliability
 
     parts = []
     for name, stat, label in (("policy-outputs", "cohen_kappa", "Cohen's κ"),
                               ("actor-roles", "kripp_alpha", "Krippendorff's α")):
-        summary, _ = reliability(load_assignment(name, data_dir))
+        summary, _ = reliability(assignments[name])
         point = "cohen_kappa" if stat == "cohen_kappa" else "kripp_alpha_nominal"
         figures = ", ".join(
             f"{prefix}{r['variable']} {_num(r[point])} [{_num(r[stat + '_ci_low'])}, {_num(r[stat + '_ci_high'])}]"
@@ -96,15 +96,10 @@ def reliability_bullet(data_dir: Path | None) -> str:
             "dimension and kind, so those two agreements are upper bounds.")
 
 
-def grading_bullet(data_dir: Path | None) -> str:
-    from compendium.grading import load_assignment
-
-    a = load_assignment("policy-outputs", data_dir)
-    plain = sum(v.weight * a.baseline_share(v) for v in a.variables)
-    shares = ", ".join(f"{v.name} {100 * a.baseline_share(v):.0f} %" for v in a.variables)
-    return (f"**Grading** — in the policy-outputs key the commonest code covers {shares} of the items (for "
-            "diffusion and transfer it is `unclear`: the papers rarely tie an output to a type), so plain "
-            f"agreement would give a submission that codes every item with it {plain:.1f} of "
+def grading_bullet(a) -> str:
+    return (f"**Grading** — in the policy-outputs key the commonest code covers {a.baseline_shares_text()} "
+            "of the items (for diffusion and transfer it is `unclear`: the papers rarely tie an output to a type), so plain "
+            f"agreement would give a submission that codes every item with it {a.baseline_score:.1f} of "
             f"{a.max_score:g} points. The assignment therefore scores agreement *above the majority baseline* "
             f"(`scheme: {a.spec['rubric']['scheme']}`: that submission scores 0, and every wrong code costs the "
             "same small amount, so correcting a code never lowers a score); every class report states the "
@@ -113,15 +108,16 @@ def grading_bullet(data_dir: Path | None) -> str:
 
 def results_markdown(data_dir: Path | str | None = None) -> str:
     """The bullets of "Results at a glance", from the shipped data (or ``data_dir``)."""
-    from compendium import claims, coding
+    from compendium import claims
+    from compendium.grading import load_assignment
 
     data_dir = Path(data_dir) if data_dir else None
-    data = coding.load(data_dir)
-    tables = claims.load_tables(data_dir)
+    tables = claims.load_tables(data_dir)  # the validated coding (coding.load), read once for every bullet
+    assignments = {name: load_assignment(name, data_dir) for name in ("policy-outputs", "actor-roles")}
     ledger = claims.evaluate(None, tables)
     _, summary = claims.robustness(tables)
-    bullets = [coding_bullet(data), ranking_bullet(data, ledger), diffusion_bullet(data),
+    bullets = [coding_bullet(tables), ranking_bullet(tables, ledger), diffusion_bullet(tables),
                claims_bullet(ledger, summary, len(claims.variants())),
-               reliability_bullet(data_dir), grading_bullet(data_dir)]
+               reliability_bullet(assignments), grading_bullet(assignments["policy-outputs"])]
     return ("\n".join(f"* {b}" for b in bullets)
             + "\n\nGenerated from the data by `compendium.results` (`compendium readme`); do not edit by hand.")

@@ -122,8 +122,7 @@ class Assignment:
         if self.scheme != "baseline-corrected":
             points = {v.name: self.points(v, agreement[v.name]) for v in self.variables}
             return points, round(sum(points.values()), 6)
-        floor = sum(v.weight * self.baseline_share(v) for v in self.variables)
-        span = self.max_score - floor
+        span = self.max_score - self.baseline_score
         exact = {}
         for v in self.variables:
             share = agreement[v.name]
@@ -165,6 +164,16 @@ class Assignment:
         return self._baselines[variable.name][1]
 
     @cached_property
+    def baseline_score(self) -> float:
+        """Plain weighted agreement (Σ weight × share) of a submission that gives every item the key's
+        commonest code: what a skewed key hands out for coding nothing."""
+        return sum(v.weight * self.baseline_share(v) for v in self.variables)
+
+    def baseline_shares_text(self) -> str:
+        """Each variable's baseline share, for reports: ``dimension 27 %, diffusion 95 %, …``."""
+        return ", ".join(f"{v.name} {100 * self.baseline_share(v):.0f} %" for v in self.variables)
+
+    @cached_property
     def _baselines(self) -> dict[str, tuple[str | None, float]]:
         """(modal code, its share) per variable, counted once: every student's points read them."""
         out = {}
@@ -190,18 +199,15 @@ class Assignment:
                     f"(rounded to {float(rubric.get('rounding', 0.1)):g}); weights: {weights}; "
                     f"maximum {self.max_score:g}")
         if rubric["scheme"] == "baseline-corrected":
-            bases = ", ".join(f"{v.name} {100 * self.baseline_share(v):.0f} %" for v in self.variables)
-            floor = sum(v.weight * self.baseline_share(v) for v in self.variables)
             return (f"score = {self.max_score:g} × (W − B) / ({self.max_score:g} − B), never below 0 and rounded "
                     f"to {self.rounding:g}, where W = Σ weight × share of items coded like the reference and "
-                    f"B = {floor:.2f} is W for a submission giving every item the commonest reference code "
-                    f"({bases}); every wrong code costs the same few points, so coding everything with the "
+                    f"B = {self.baseline_score:.2f} is W for a submission giving every item the commonest reference code "
+                    f"({self.baseline_shares_text()}); every wrong code costs the same few points, so coding everything with the "
                     f"commonest code scores 0; weights: {weights}; maximum {self.max_score:g}")
         if rubric["scheme"] == "above-baseline":
-            bases = ", ".join(f"{v.name} {100 * self.baseline_share(v):.0f} %" for v in self.variables)
             return (f"points per variable = weight × (agreement − baseline) / (100 % − baseline), never below "
                     f"0, where the baseline is the agreement of a submission giving every item the "
-                    f"commonest reference code ({bases}) (rounded to {float(rubric.get('rounding', 0.1)):g}); "
+                    f"commonest reference code ({self.baseline_shares_text()}) (rounded to {float(rubric.get('rounding', 0.1)):g}); "
                     f"weights: {weights}; maximum {self.max_score:g}")
         rows = "; ".join(f"≥ {100 * float(r['min_agreement']):g} % → {float(r['fraction']):g} × weight"
                          for r in sorted(rubric["thresholds"], key=lambda r: -float(r["min_agreement"])))
