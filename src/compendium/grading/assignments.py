@@ -449,8 +449,11 @@ def template_csv(a: Assignment, fill_key: bool = False) -> str:
     return buf.getvalue()
 
 
-def codes_csv(a: Assignment) -> str:
-    """The companion file of allowed codes: variable, code, labels and definitions (EN and ID)."""
+def codes_csv(a: Assignment, definitions=None) -> str:
+    """The companion file of allowed codes: variable, code, labels and definitions (EN and ID).
+
+    ``definitions``: a function of a code's :class:`Category` giving the (English, Indonesian)
+    definitions to write instead of the codebook's own (the student pack withholds some)."""
     import csv
     import io
 
@@ -460,7 +463,8 @@ def codes_csv(a: Assignment) -> str:
     for v in a.variables:
         for code in v.codes:
             c = v.categories.get(code, Category(code))
-            w.writerow([v.name, code, c.label_en, c.label_id, c.definition_en, c.definition_id])
+            en, id_ = definitions(c) if definitions else (c.definition_en, c.definition_id)
+            w.writerow([v.name, code, c.label_en, c.label_id, en, id_])
     return buf.getvalue()
 
 

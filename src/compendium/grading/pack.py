@@ -28,7 +28,7 @@ import zipfile
 from pathlib import Path
 
 from compendium.grading import submissions
-from compendium.grading.assignments import Assignment, Category, template_csv
+from compendium.grading.assignments import Assignment, Category, codes_csv, template_csv
 
 #: a fixed time stamp for every zip member: two packs of the same assignment are byte-identical
 ZIP_DATE = (1980, 1, 1, 0, 0, 0)
@@ -74,17 +74,13 @@ def codes(a: Assignment) -> str:
     writes them but without worked examples drawn from the exercise's own items: examples in parentheses
     are dropped; a definition that still names an item in either language (paper A defines actor types
     by naming who holds them) is withheld with a note -- it would be the answer, not the definition."""
-    buf = io.StringIO()
-    w = csv.writer(buf, lineterminator="\n")
-    w.writerow(["variable", "code", "label_en", "label_id", "definition_en", "definition_id"])
-    for v in a.variables:
-        for code in v.codes:
-            c = v.categories.get(code, Category(code))
-            en, id_ = _EXAMPLES.sub("", c.definition_en), _EXAMPLES.sub("", c.definition_id)
-            if names_an_item(a, en) or names_an_item(a, id_):  # either language gives it away: withhold both
-                en, id_ = WITHHELD_DEFINITION["en"], WITHHELD_DEFINITION["id"]
-            w.writerow([v.name, code, c.label_en, c.label_id, en, id_])
-    return buf.getvalue()
+    def safe(c: Category) -> tuple[str, str]:
+        en, id_ = _EXAMPLES.sub("", c.definition_en), _EXAMPLES.sub("", c.definition_id)
+        if names_an_item(a, en) or names_an_item(a, id_):  # either language gives it away: withhold both
+            return WITHHELD_DEFINITION["en"], WITHHELD_DEFINITION["id"]
+        return en, id_
+
+    return codes_csv(a, definitions=safe)
 
 
 def scoring_for_students(a: Assignment) -> str:
