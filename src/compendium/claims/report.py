@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-from compendium.claims.evidence import _segments_by_id
+from compendium.claims.evidence import _quote, _where
 from compendium.claims.model import SUPPORTED, VERDICTS
 
 #: One colour per verdict (diverging, colour-blind safe; grey for "not testable").
@@ -56,11 +56,6 @@ def verdicts_by_paper_figure(ledger: pd.DataFrame, title: str):
     return fig
 
 
-def _where(segments: pd.DataFrame, sid: str) -> str:
-    row = segments.loc[sid]
-    return f"{row['paper']} p.{int(row['page'])}" if not pd.isna(row["page"]) else f"{row['paper']}, {row['section']}"
-
-
 def _md(text) -> str:
     """Plain text made safe inside Markdown prose (no accidental emphasis, links or HTML)."""
     text = str(text)
@@ -73,7 +68,6 @@ def contested_evidence_markdown(ledger: pd.DataFrame, tables: dict, passages: in
     """Every claim not plainly supported, as Markdown: the claim, the paper's own words, the figures,
     why, and up to ``passages`` of the verbatim passages the figures rest on (the claim's own quote
     is not repeated among them)."""
-    segments = _segments_by_id(tables)
     own_quote = tables["claims"].set_index("claim_id")["segment_id"]
     blocks = []
     for r in ledger[ledger["verdict"] != SUPPORTED].itertuples(index=False):
@@ -82,13 +76,13 @@ def contested_evidence_markdown(ledger: pd.DataFrame, tables: dict, passages: in
                  "",
                  f"*{_md(r.claim_en)}* (paper {r.paper}, {r.page})",
                  "",
-                 f"> {_md(segments.loc[own, 'quote'])} — {_where(segments, own)}",
+                 f"> {_md(_quote(tables, own))} — {_where(tables, own)}",
                  "",
                  f"- **Figures:** {_md(r.evidence)}",
                  f"- **Why:** {_md(r.explanation)}"]
         cited = [s for s in str(r.evidence_segments).split(";") if s and s != own][:passages]
         if cited:
             lines.append("- **Passages:**")
-            lines += [f"    - {_where(segments, s)} (`{s}`): “{_md(segments.loc[s, 'quote'])}”" for s in cited]
+            lines += [f"    - {_where(tables, s)} (`{s}`): “{_md(_quote(tables, s))}”" for s in cited]
         blocks.append("\n".join(lines))
     return "\n\n".join(blocks) + "\n"
