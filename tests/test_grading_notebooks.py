@@ -144,7 +144,8 @@ def test_hostile_notebooks_cannot_get_out(instructor, tmp_path, monkeypatch, mod
     from compendium.grading.sandbox import _works
 
     if not _works(mode):  # the set-up installs bubblewrap where it can; unshare needs root
-        pytest.skip(f"{mode} cannot build a sandbox on this machine")
+        pytest.fail(f"{mode} cannot build a sandbox on this machine: tools/install-system-packages installs "
+                    "bubblewrap (as root); the unshare fallback needs root")
     monkeypatch.setenv("COMPENDIUM_SANDBOX", mode)
 
     a = load_assignment("actor-roles", instructor / "data")
@@ -291,7 +292,8 @@ def test_a_notebook_cannot_fill_the_disk(instructor, tmp_path):
     import os
 
     if os.geteuid() != 0:
-        pytest.skip("the working folder's tmpfs needs root")
+        pytest.fail("the disk cap is a tmpfs on the working folder, which needs root: without root a "
+                    "notebook can fill the disk (see the README's Grading section)")
     a = load_assignment("actor-roles", instructor / "data")
     subs = tmp_path / "subs"
     subs.mkdir()
