@@ -188,7 +188,7 @@ def test_the_class_figure_counts_students_in_whole_numbers(ar):
     fig.draw_without_rendering()
     ticks = [t for t in histogram.get_yticks() if histogram.get_ylim()[0] <= t <= histogram.get_ylim()[1]]
     assert ticks and all(float(t).is_integer() for t in ticks), ticks
-    assert "--" not in fig._suptitle.get_text()
+    assert "--" not in fig.get_suptitle()
     plt.close(fig)
 
 

@@ -142,7 +142,7 @@ def figure_bytes(fig, formats: tuple[str, ...] = ("png", "svg")) -> dict[str, by
 
 def figure_alt_text(fig) -> str:
     """A figure's alt text when none is given: its title(s) (suptitle, then each panel's title)."""
-    titles = [fig._suptitle.get_text()] if getattr(fig, "_suptitle", None) is not None else []
+    titles = [fig.get_suptitle()]
     titles += [ax.get_title(loc) for ax in fig.axes for loc in ("left", "center", "right")]
     return " / ".join(t.replace("\n", " ") for t in titles if t.strip()) or "figure"
 

@@ -17,6 +17,8 @@ from __future__ import annotations
 import base64
 import html
 
+from compendium import markdown
+
 #: The pandas display settings every notebook uses (wide frames are wrapped by Markdown, not pandas).
 PANDAS_OPTIONS = {
     "display.max_colwidth": None,
@@ -42,9 +44,9 @@ def setup() -> None:
         return
     shell = get_ipython()
     if shell is not None:
-        markdown = shell.display_formatter.formatters["text/markdown"]
-        markdown.for_type(pd.DataFrame, markdown_table)
-        markdown.for_type(pd.Series, lambda s: markdown_table(s.to_frame()))
+        as_markdown = shell.display_formatter.formatters["text/markdown"]
+        as_markdown.for_type(pd.DataFrame, markdown_table)
+        as_markdown.for_type(pd.Series, lambda s: markdown_table(s.to_frame()))
 
 
 def _flat(label) -> str:
@@ -54,10 +56,9 @@ def _flat(label) -> str:
 
 
 def _cell(value):
-    if isinstance(value, str):
-        # A Markdown table cell is one line, and `|` ends it.
-        return value.replace("\r", " ").replace("\n", " ").replace("|", "\\|")
-    return value
+    # Text through the project's cell escaping (one line, `|` escaped); numbers stay numbers, so that
+    # tabulate can align them right.
+    return markdown.cell(value) if isinstance(value, str) else value
 
 
 def markdown_table(frame) -> str:
