@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 from compendium import cli
-from compendium.grading import grade, load_assignment, write_reports
+from compendium.grading import grade, load_assignment
 from compendium.grading.assignments import template_csv
 from compendium.grading.intake import RosterError, collect, read_roster
 from compendium.grading.report import feedback_markdown

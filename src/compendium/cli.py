@@ -197,7 +197,7 @@ def _paper(args) -> int:
 
     if args.action == "sync":
         changes = sync(args.data)
-        print("\n".join(changes) + f"\nrewrote datapackage.json" if changes else "ok: datapackage.json agrees with papers.csv")
+        print("\n".join(changes) + "\nrewrote datapackage.json" if changes else "ok: datapackage.json agrees with papers.csv")
         return 0
     if not (args.file and args.id and args.citation):
         print("compendium paper add: FILE, --id and --citation are required", file=sys.stderr)
