@@ -187,7 +187,9 @@ def group_members(actors: pd.DataFrame, mapping: Mapping = PAPER_A_GROUPS,
 
 def _clean(value):
     """Missing values (None, '', NaN, pandas NA) as None; everything else unchanged."""
-    if value is None or (isinstance(value, str) and value == ""):
+    if isinstance(value, str):  # the common case first: a coded cell
+        return value or None
+    if value is None:
         return None
     if isinstance(value, (list, tuple)):
         return list(value)
@@ -218,25 +220,47 @@ def build_multigraph(actors: pd.DataFrame, ties: pd.DataFrame,
     unless ``include_context``; ties with an end outside the node set are left out. Raises
     ``ValueError`` for a tie whose end is not an actor at all.
     """
+    G = nx.MultiDiGraph(include_context=bool(include_context))
+    G.add_nodes_from(_nodes(actors, ties, include_context))
+    ties = ties.sort_values("tie_id")
+    keep = (ties["source"].isin(list(G)) & ties["target"].isin(list(G))).tolist()
+    directed = ties["directed"].tolist() if "directed" in ties.columns else [None] * len(ties)
+    edges = []
+    for source, target, tie_id, attrs, raw_directed, ok in zip(
+            ties["source"].tolist(), ties["target"].tolist(), ties["tie_id"].tolist(),
+            _records(ties, EDGE_ATTRIBUTES), directed, keep):
+        if not ok:
+            continue
+        attrs["directed"] = _as_bool(raw_directed)
+        for k in ("date_start", "date_end"):
+            if attrs[k] is not None:
+                attrs[k] = str(attrs[k])
+        edges.append((source, target, tie_id, {"tie_id": tie_id, **attrs}))
+    G.add_edges_from(edges)
+    return G
+
+
+def _nodes(actors: pd.DataFrame, ties: pd.DataFrame, include_context: bool) -> list[tuple[str, dict]]:
+    """``(actor_id, attributes)`` of the network's nodes, sorted; ``ValueError`` for a tie naming no actor."""
     unknown = (set(ties["source"]) | set(ties["target"])) - set(actors["actor_id"])
     if unknown:
         raise ValueError(f"ties name unknown actor(s): {sorted(unknown)}")
     chosen = actors if include_context else actors[actors["scope"] == "case"]
-    G = nx.MultiDiGraph(include_context=bool(include_context))
-    for row in chosen.sort_values("actor_id").to_dict("records"):
-        attrs = {k: _clean(row.get(k)) for k in NODE_ATTRIBUTES}
-        attrs["aliases"] = as_list(row.get("aliases"))
-        G.add_node(row["actor_id"], **attrs)
-    for row in ties.sort_values("tie_id").to_dict("records"):
-        if row["source"] not in G or row["target"] not in G:
-            continue
-        attrs = {k: _clean(row.get(k)) for k in EDGE_ATTRIBUTES}
-        attrs["directed"] = _as_bool(row.get("directed"))
-        for k in ("date_start", "date_end"):
-            if attrs[k] is not None:
-                attrs[k] = str(attrs[k])
-        G.add_edge(row["source"], row["target"], key=row["tie_id"], tie_id=row["tie_id"], **attrs)
-    return G
+    chosen = chosen.sort_values("actor_id")
+    nodes = _records(chosen, NODE_ATTRIBUTES)
+    aliases = chosen["aliases"].tolist() if "aliases" in chosen.columns else [None] * len(chosen)
+    for attrs, alias in zip(nodes, aliases):
+        attrs["aliases"] = as_list(alias)
+    return list(zip(chosen["actor_id"].tolist(), nodes))
+
+
+def _records(frame: pd.DataFrame, columns: Iterable[str]) -> list[dict]:
+    """One dict per row of ``frame`` with ``columns`` (a missing column reads as None), missing values
+    as None (:func:`_clean`). Column by column rather than ``to_dict("records")``: a network of 50,000
+    actors is built in a second, not in ten (benchmarks/growth.py)."""
+    columns = list(columns)
+    values = [map(_clean, frame[c].tolist()) if c in frame.columns else [None] * len(frame) for c in columns]
+    return [dict(zip(columns, row)) for row in zip(*values)]
 
 
 def collapse(G: nx.MultiDiGraph) -> nx.Graph:
@@ -247,15 +271,32 @@ def collapse(G: nx.MultiDiGraph) -> nx.Graph:
     """
     H = nx.Graph()
     H.add_nodes_from(sorted(G.nodes(data=True)))
+    _add_pairs(H, G.edges(keys=True, data="relation", default=""))
+    return H
+
+
+def collapsed(actors: pd.DataFrame, ties: pd.DataFrame, include_context: bool = False) -> nx.Graph:
+    """``collapse(build_multigraph(actors, ties, include_context))``, the same graph, without building
+    the multigraph and its tie attributes first: what the claims ledger needs once per tie reading."""
+    H = nx.Graph()
+    H.add_nodes_from(_nodes(actors, ties, include_context))
+    keep = ties[ties["source"].isin(list(H)) & ties["target"].isin(list(H))]
+    relation = keep["relation"].tolist() if "relation" in keep.columns else [None] * len(keep)
+    _add_pairs(H, zip(keep["source"].tolist(), keep["target"].tolist(), keep["tie_id"].tolist(),
+                      map(_clean, relation)))
+    return H
+
+
+def _add_pairs(H: nx.Graph, ties: Iterable[tuple[str, str, str, str | None]]) -> None:
+    """One edge of ``H`` per pair of actors among ``ties`` (``(source, target, tie_id, relation)``)."""
     pairs: dict[tuple[str, str], list[tuple[str, str]]] = {}
-    for u, v, key, data in G.edges(keys=True, data=True):
-        pairs.setdefault(tuple(sorted((u, v))), []).append((key, data.get("relation") or ""))
+    for u, v, key, relation in ties:
+        pairs.setdefault((u, v) if u <= v else (v, u), []).append((key, relation or ""))
     for (u, v), items in sorted(pairs.items()):
         items.sort()
         H.add_edge(u, v, weight=len(items),
                    relations=";".join(sorted({r for _, r in items})),
                    tie_ids=";".join(k for k, _ in items))
-    return H
 
 
 # --------------------------------------------------------------------------------------------------
@@ -270,11 +311,11 @@ def _weighted_degree(H: nx.Graph) -> dict[str, float]:
 
 
 #: Up to this many actors betweenness and eigenvector centrality are computed as for the two papers'
-#: network (about 50 actors). Exact betweenness (Brandes) runs one shortest-path search from every actor,
-#: O(actors x ties): 26 s at the 4,500 actors of a 100x synthetic coding, hours at 1000x
-#: (benchmarks/growth.py). Beyond the limit networkx estimates it from the searches of
-#: BETWEENNESS_SAMPLES source actors drawn with a fixed seed (Brandes & Pich 2007), so the numbers are
-#: the same on every run and the cost grows linearly with the network.
+#: network (about 50 actors; every real-data output is computed exactly). Exact betweenness (Brandes)
+#: runs one shortest-path search from every actor, O(actors x ties), so it cannot grow linearly: 69 s
+#: in igraph's C code at the 34,000 case actors of a 1000x synthetic coding (benchmarks/growth.py), hours
+#: in networkx. Beyond the limit it is estimated from the searches of BETWEENNESS_SAMPLES source actors
+#: drawn with a fixed seed (Brandes & Pich 2007): the same on every run, and its cost grows linearly.
 EXACT_MAX = 1_000
 BETWEENNESS_SAMPLES = 100
 BETWEENNESS_SEED = 0
@@ -284,7 +325,43 @@ def _betweenness(H: nx.Graph) -> dict[str, float]:
     # Topological (unweighted) shortest paths: ``weight`` counts ties, it is not a distance.
     if H.number_of_nodes() <= EXACT_MAX:
         return nx.betweenness_centrality(H, normalized=True)
-    return nx.betweenness_centrality(H, k=BETWEENNESS_SAMPLES, normalized=True, seed=BETWEENNESS_SEED)
+    return sampled_betweenness(H)
+
+
+def sampled_betweenness(H: nx.Graph, k: int = BETWEENNESS_SAMPLES, seed: int = BETWEENNESS_SEED) -> dict[str, float]:
+    """networkx's sampled estimate ``nx.betweenness_centrality(H, k=k, seed=seed, normalized=True)`` --
+    the same ``k`` source actors (``random.Random(seed).sample(list(H), k)``, as networkx draws them),
+    the same sums and the same rescaling -- with the shortest-path searches run by igraph's C code
+    (``Graph.betweenness(sources=...)``) instead of networkx's Python loops: at 34,000 actors 0.2 s
+    instead of 17-34 s, whose growth was also faster than linear (a Python graph that no longer fits
+    the processor's caches). The two agree to rounding (tests/test_network.py).
+
+    Why an estimate, and its error: exact betweenness grows with actors x ties (see :data:`EXACT_MAX`).
+    Measured on the 10x synthetic coding (340 case actors, exact computable), 100 sources against the
+    exact values: Spearman rank correlation and largest absolute error are printed by
+    ``benchmarks/growth.py`` into benchmarks/RESULTS.md (section "Betweenness: sampled against exact").
+    The estimate's error shrinks as 1/sqrt(k); it ranks well-connected brokers reliably, and ranks
+    among actors of near-zero betweenness (most of a large network) are noise."""
+    import random
+
+    import igraph as ig
+
+    nodes = list(H)
+    n = len(nodes)
+    if n <= 2:
+        return {v: 0.0 for v in nodes}
+    k = min(k, n)
+    sources = random.Random(seed).sample(nodes, k)
+    index = {v: i for i, v in enumerate(nodes)}
+    g = ig.Graph(n=n, edges=[(index[u], index[v]) for u, v in H.edges()], directed=False)
+    # igraph counts each unordered pair of an undirected graph once; networkx sums the searches from
+    # every source (each pair from both ends): twice igraph's sums
+    raw = g.betweenness(directed=False, sources=[index[s] for s in sources])
+    # networkx's rescaling of a sample without endpoints (networkx.algorithms.centrality.betweenness._rescale)
+    source_scale = 1 / ((k - 1) * (n - 2)) if k > 1 else math.nan
+    other_scale = 1 / (k * (n - 2))
+    chosen = set(sources)
+    return {v: 2 * raw[i] * (source_scale if v in chosen else other_scale) for i, v in enumerate(nodes)}
 
 
 def _eigenvector(H: nx.Graph) -> dict[str, float]:
@@ -310,7 +387,7 @@ def _eigenvector_sparse(H: nx.Graph, max_iter: int = 10_000, tol: float = 1e-12)
     for _ in range(max_iter):
         last = x
         x = last + A @ last
-        x = x / (np.linalg.norm(x) or 1.0)
+        x = x / (np.sqrt((x * x).sum()) or 1.0)  # not np.linalg.norm: its BLAS call costs 5x more here
         if np.abs(x - last).sum() < len(nodes) * tol:
             return dict(zip(nodes, map(float, x)))
     raise nx.PowerIterationFailedConvergence(max_iter)

@@ -23,7 +23,7 @@ def actor_ranking(tables, variant, claim) -> Result:
     # paper A ranks by involvement ("terlibat"): the view's tie reading says which relation classes count
     actors = tables["actors"]
     H = _memo(tables, "collapsed_involvement_network",
-              lambda: network.collapse(network.build_multigraph(actors, involvement_ties(tables))))
+              lambda: network.collapsed(actors, involvement_ties(tables)))
     row = _memo(tables, ("ranking", variant.measure), lambda: network.ranking_robustness(
         H, actors, measures=[variant.measure], aggregations=["max"]).iloc[0])
     scores = {g: float(row[f"score_{g}"]) for g in network.PAPER_A_RANKING}
@@ -291,25 +291,16 @@ def paradiplomacy_principles(tables, variant, claim) -> Result:
     actors = _case_actors(tables).set_index("actor_id")
     seg_quotes = _segments_by_id(tables)["quote"]
 
-    def _mentions_law(sid):
-        return bool(re.search(r"23 tahun 2014", seg_quotes.get(sid, ""), re.IGNORECASE))
-
+    law_segments = seg_quotes.index[seg_quotes.str.contains(r"23 tahun 2014", case=False)]
     law = [e for e, n in zip(events["segment_id"], events["name"]) if re.search(r"23 tahun 2014", n, re.I)]
-    law += [s for s in ties["segment_id"] if _mentions_law(s)]
-
-    def side(a):
-        return actors.loc[a] if a in actors.index else None
-
-    acts, trans = [], []
-    for t in ties.itertuples(index=False):
-        s, g = side(t.source), side(t.target)
-        if s is None or g is None:
-            continue
-        if s["country"] == "ID" and s["level"] == "subnational" and g["country"] in ("KR", "INT"):
-            acts.append(t.segment_id)
-        pair = {s["country"], g["country"]}
-        if pair == {"ID", "KR"} and s["level"] != "national" and g["level"] != "national":
-            trans.append(t.segment_id)
+    law += ties.loc[ties["segment_id"].isin(law_segments), "segment_id"].tolist()
+    # both ends' country and level looked up for all ties at once (a lookup per tie grew with the coding)
+    ties = ties[ties["source"].isin(actors.index) & ties["target"].isin(actors.index)]
+    sc, tc = ties["source"].map(actors["country"]), ties["target"].map(actors["country"])
+    sl, tl = ties["source"].map(actors["level"]), ties["target"].map(actors["level"])
+    acts = ties.loc[(sc == "ID") & (sl == "subnational") & tc.isin(["KR", "INT"]), "segment_id"].tolist()
+    id_kr = ((sc == "ID") & (tc == "KR")) | ((sc == "KR") & (tc == "ID"))
+    trans = ties.loc[id_kr & (sl != "national") & (tl != "national"), "segment_id"].tolist()
     found = {1: len(law), 2: len(acts), 3: len(trans)}
     evidence = (f"stated {stated}, coded {len(pd_rows)} principles; evidence rows: devolution (Law 23/2014) "
                 f"{found[1]}, Bandung acting abroad {found[2]}, ID-KR subnational ties {found[3]}")
@@ -462,9 +453,9 @@ def ksp_seoul_side_independent(tables, variant, claim) -> Result:
     seoul = pd.concat([seoul, ties[(ties["source"] == "ksp") & (ties["target"] == "seoul-city")
                                    & (ties["relation"] == "part-of")]])
     national = ties[(ties["target"] == "ksp") & (ties["relation"] == "appointment")
-                    & ties["source"].map(lambda a: a in actors.index and actors.loc[a, "level"] == "national")]
+                    & (ties["source"].map(actors["level"]) == "national")]
     national = pd.concat([national, ties[(ties["source"] == "ksp") & (ties["relation"] == "part-of")
-                                         & ties["target"].map(lambda a: a in actors.index and actors.loc[a, "level"] == "national")]])
+                                         & (ties["target"].map(actors["level"]) == "national")]])
     ksp_level = actors.loc["ksp", "level"] if "ksp" in actors.index else "?"
     on_seoul_side = len(seoul) > 0
     independent = len(national) == 0 and ksp_level != "national"

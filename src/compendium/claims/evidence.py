@@ -14,12 +14,15 @@ from compendium.paths import data_dir as _default_data_dir
 # --------------------------------------------------------------------------------------------------
 # Loading
 
-def load_tables(data_dir: Path | str | None = None) -> dict:
+def load_tables(data_dir: Path | str | None = None, frames: dict | None = None) -> dict:
     """The validated coded tables (:func:`compendium.coding.load`, which includes ``claims``) plus
-    ``second_coder``: the second coder's tables keyed by the table they recode."""
+    ``second_coder``: the second coder's tables keyed by the table they recode.
+
+    ``frames``: what :func:`compendium.coding.load` already returned, to reuse instead of reading and
+    validating ``data_dir`` again (a notebook or a benchmark that has loaded the coding); not changed."""
     from compendium import coding
 
-    tables = dict(coding.load(Path(data_dir or _default_data_dir())))
+    tables = dict(frames if frames is not None else coding.load(Path(data_dir or _default_data_dir())))
     tables["second_coder"] = {table: tables[name] for name, (table, _) in SECOND_CODER_TABLES.items()
                               if name in tables}
     return tables
@@ -73,6 +76,10 @@ def _without_shaped(view: dict, claim_id: str) -> dict:
     out = None
     for name, frame in view.items():
         if not isinstance(frame, pd.DataFrame) or "shaped_by" not in frame.columns:
+            continue
+        # most claims shape no row: one pass per view and table collects the claims any row names
+        named = _memo(view, ("shaped_by", name), lambda: {c for ids in frame["shaped_by"] for c in ids})
+        if claim_id not in named:
             continue
         shaped = frame["shaped_by"].map(lambda ids: claim_id in ids).astype(bool)
         if shaped.any():
