@@ -2,8 +2,9 @@
 
 :func:`grade` gives every entry of the folder exactly one result (:func:`discover`: links are never
 followed; folders, other files, files over the size limit and two files of one student are ``invalid``
-with a comment saying what to fix; file names need not be UTF-8), grades every submission (CSV in this
-process; notebooks in sandboxes on a pool of workers sized to the cores), caches each result under
+with a comment saying what to fix; file names need not be UTF-8), grades every submission (CSV files on
+processes, one per core, for a batch of more than a few dozen; notebooks in sandboxes on a pool of
+threads sized to the cores), caches each result under
 ``CACHE/<sha256>.json`` -- the hash covers the
 submission's bytes, the assignment (spec, key, codes), the notebook limits and the grader version, so an
 unchanged submission is never graded twice -- and returns a :class:`GradingRun`. A bad submission never
@@ -116,11 +117,19 @@ def grade_bytes(a: Assignment, student: str, kind: str, data: bytes) -> Result:
     return Result(student, kind, "ok", comment, parsed.codes, metrics, points, total)
 
 
-def _grade_one(a: Assignment, entry: "Entry", data: bytes, limits: Limits, public_data: Path | None = None,
-               unsafe: bool = False, hide: tuple[str, ...] = ()) -> Result:
-    """Grade one submission; ``data`` is the file's content, already read for the cache key."""
+def grade_submission(a: Assignment, student: str, kind: str, data: bytes, limits: Limits | None = None,
+                     public_data: Path | None = None, unsafe: bool = False,
+                     hide: tuple[str, ...] = ()) -> Result:
+    """Grade one submission: ``data`` (the file's bytes) handed in by ``student`` as ``kind`` (``csv`` or
+    ``ipynb``). A pure function of its arguments -- it reads no global state, writes only inside its own
+    temporary folder, and its result (apart from ``runtime_s``, a measurement) depends on nothing else,
+    which is what the grading cache (:func:`cache_key`) relies on. So it can run anywhere the assignment
+    can be pickled to: a process of this machine (:func:`grade` grades CSV files on every core this way)
+    or a Dask worker (``Client.map``, docs/grading-at-scale.md). Notebooks also need the machine's
+    sandbox (:func:`compendium.grading.sandbox.isolation`); ``public_data``, ``unsafe`` and ``hide`` are
+    :func:`~compendium.grading.sandbox.run_notebook`'s. Never raises: the grader's own failure is a
+    result with status ``error``."""
     started = time.perf_counter()
-    student, kind = entry.student_id, entry.kind
     try:
         if kind == "csv":
             result = grade_bytes(a, student, kind, data)
@@ -131,8 +140,8 @@ def _grade_one(a: Assignment, entry: "Entry", data: bytes, limits: Limits, publi
             with tempfile.TemporaryDirectory(prefix="grade-in-") as tmp:
                 copy = Path(tmp) / "submission.ipynb"  # the bytes read for the cache key, nothing else
                 copy.write_bytes(data)
-                run = run_notebook(copy, a.data_dir, limits, a.withheld(), public_data=public_data, unsafe=unsafe,
-                                   hide=hide)
+                run = run_notebook(copy, a.data_dir, limits or Limits(), a.withheld(), public_data=public_data,
+                                   unsafe=unsafe, hide=hide)
             if run.status != "ok":
                 result = Result(student, kind, run.status, run.message)
             else:
@@ -145,6 +154,43 @@ def _grade_one(a: Assignment, entry: "Entry", data: bytes, limits: Limits, publi
                                                 "tell the instructor")
     result.runtime_s = round(time.perf_counter() - started, 3)
     return result
+
+
+#: CSV submissions per task of the process pool, and the fewest worth starting processes for: one
+#: process start (a fork) costs about as much as grading a dozen 100x-size CSV files
+CSV_CHUNK = 25
+CSV_PARALLEL_MIN = 2 * CSV_CHUNK
+
+
+def _grade_csv_chunk(a: Assignment, chunk: list[tuple[str, bytes]]) -> list[Result]:
+    """In a worker process: :func:`grade_submission` on each ``(student, data)`` of a chunk of CSV files."""
+    return [grade_submission(a, student, "csv", data) for student, data in chunk]
+
+
+def grade_csvs(a: Assignment, todo: list[tuple[str, bytes]], workers: int | None = None):
+    """:func:`grade_submission` on every ``(student, data)`` CSV submission, yielding ``(i, result)`` as
+    they finish (``i``: the index in ``todo``). CPU-bound Python work: a batch of :data:`CSV_PARALLEL_MIN`
+    or more is spread over ``workers`` processes (default: the cores) in chunks of :data:`CSV_CHUNK`, the
+    assignment pickled with each chunk (as a Dask worker would receive it); a smaller batch is graded in
+    this process, where starting processes would cost more than it saves."""
+    from concurrent.futures import ProcessPoolExecutor
+    import multiprocessing
+
+    workers = workers or os.cpu_count() or 1
+    if workers < 2 or len(todo) < CSV_PARALLEL_MIN:
+        for i, (student, data) in enumerate(todo):
+            yield i, grade_submission(a, student, "csv", data)
+        return
+    # fork where there is one (Linux: workers start in milliseconds with the libraries already loaded);
+    # no grading thread runs yet when the pool starts (grade() starts notebook threads after the CSV files)
+    methods = multiprocessing.get_all_start_methods()
+    context = multiprocessing.get_context("fork" if "fork" in methods else None)
+    starts = range(0, len(todo), CSV_CHUNK)
+    with ProcessPoolExecutor(workers, mp_context=context) as pool:
+        futures = {pool.submit(_grade_csv_chunk, a, todo[i:i + CSV_CHUNK]): i for i in starts}
+        for fut in as_completed(futures):
+            for j, result in enumerate(fut.result()):
+                yield futures[fut] + j, result
 
 
 def notebook_language(data: bytes) -> str | None:
@@ -346,18 +392,19 @@ def grade(a: Assignment, submissions: Path | str, cache_dir: Path | str | None =
         public = None
         if notebooks and mode != "none":  # one read-only copy of the public data for the whole batch
             public = prepare_public_data(a.data_dir, Path(public_root) / "data", a.withheld())
+        # CSV files first, on every core (processes); then the notebooks, in sandboxes on threads
+        for i, r in grade_csvs(a, [(e.student_id, data) for e, _, data in csvs], workers):
+            e, k, _ = csvs[i]
+            save(r, k)
+            results.append(r.attach(e))
+            bar.update()
         pool = None
         futures = {}
         if notebooks:
             pool = ThreadPoolExecutor(max_workers=workers or os.cpu_count() or 1)
             hide = (str(folder), str(cache.parent) if cache else "", str(a.data_dir))
-            futures = {pool.submit(_grade_one, a, e, data, limits, public, unsafe, hide): (k, e)
-                       for e, k, data in notebooks}
-        for e, k, data in csvs:
-            r = _grade_one(a, e, data, limits)
-            save(r, k)
-            results.append(r.attach(e))
-            bar.update()
+            futures = {pool.submit(grade_submission, a, e.student_id, e.kind, data, limits, public, unsafe, hide):
+                       (k, e) for e, k, data in notebooks}
         for fut in as_completed(futures):
             r = fut.result()
             k, e = futures[fut]
