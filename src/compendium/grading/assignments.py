@@ -80,6 +80,12 @@ class Assignment:
     def items(self) -> list[str]:
         return list(self.key["item_id"])
 
+    @cached_property
+    def key_codes(self) -> dict[str, list[str]]:
+        """``{variable: the reference code of each item, in the order of items}``: the key as plain lists,
+        read once (grading a batch compares every submission with them)."""
+        return {v.name: self.key[v.name].tolist() for v in self.variables}
+
     @property
     def variable_names(self) -> list[str]:
         return [v.name for v in self.variables]

@@ -97,7 +97,7 @@ def score_codes(a: Assignment, codes: dict[str, dict[str, str]]) -> tuple[dict, 
     """Per-variable agreement, κ and α against the key, and the rubric's points."""
     metrics = {}
     for v in a.variables:
-        ref = list(a.key[v.name])
+        ref = a.key_codes[v.name]
         got = [codes[v.name].get(i) for i in a.items]
         metrics[v.name] = pair_stats(ref, got)
     points, total = a.score({v: m["agreement_pct"] / 100.0 for v, m in metrics.items()})
@@ -111,7 +111,7 @@ def grade_bytes(a: Assignment, student: str, kind: str, data: bytes) -> Result:
         return Result(student, kind, "invalid", "Fix and hand in again: " + "; ".join(parsed.problems),
                       fixes=list(parsed.problems))
     metrics, points, total = score_codes(a, parsed.codes)
-    wrong = sum(parsed.codes[v.name][i] != ref for v in a.variables for i, ref in zip(a.items, a.key[v.name]))
+    wrong = sum(parsed.codes[v.name][i] != ref for v in a.variables for i, ref in zip(a.items, a.key_codes[v.name]))
     comment = ("all items coded like the reference" if wrong == 0 else
                f"{wrong} code(s) differ from the reference; see the feedback file")
     return Result(student, kind, "ok", comment, parsed.codes, metrics, points, total)
@@ -181,8 +181,12 @@ def grade_csvs(a: Assignment, todo: list[tuple[str, bytes]], workers: int | None
         for i, (student, data) in enumerate(todo):
             yield i, grade_submission(a, student, "csv", data)
         return
-    # fork where there is one (Linux: workers start in milliseconds with the libraries already loaded);
+    # fork where there is one (Linux: workers start in milliseconds with the libraries already loaded --
+    # so load the statistics libraries here first, once, rather than in every worker);
     # no grading thread runs yet when the pool starts (grade() starts notebook threads after the CSV files)
+    import krippendorff  # noqa: F401
+    import sklearn.metrics  # noqa: F401
+
     methods = multiprocessing.get_all_start_methods()
     context = multiprocessing.get_context("fork" if "fork" in methods else None)
     starts = range(0, len(todo), CSV_CHUNK)

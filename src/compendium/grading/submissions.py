@@ -72,7 +72,7 @@ def decode(data: bytes) -> tuple[str | None, list[str]]:
 
 
 def _norm(value: str) -> str:
-    return " ".join(value.strip().split()).lower()
+    return " ".join(value.split()).lower()  # split() drops the spaces at both ends too
 
 
 def parse_submission(data: bytes, items: list[str], variables: dict[str, tuple[str, ...]]) -> Parsed:
