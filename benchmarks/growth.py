@@ -293,9 +293,10 @@ def growth_table(rows: dict[int, dict], errors: dict | None = None, grading: dic
               "beyond it networkx's estimator from `network.BETWEENNESS_SAMPLES` seeded sources (the same "
               "on every run), with the searches run by igraph's C code (`network.sampled_betweenness`); "
               "its error is in the table below. The growth figure of a small time is noise.",
-              "- eigenvector: power iteration; each round is linear, but the number of rounds to the "
-              "tolerance grows as the network's leading eigenvalues draw closer (in these codings every "
-              "copy hangs on the one real Bandung city government: 168 rounds at 100×, 315 at 1000×).",
+              "- eigenvector: power iteration on a sparse matrix beyond `network.EXACT_MAX` actors; each "
+              "round is linear, but the number of rounds to the tolerance grows as the network's two leading "
+              "eigenvalues draw closer, which in these codings (every copy hangs on the one real Bandung "
+              "city government) they do as copies are added: a property of the network, not of the code.",
               "- the claims ledger builds the actor network once per tie reading (six) for paper A's "
               "ranking; the checks look columns up, never one row at a time."]
     if errors:

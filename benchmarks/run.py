@@ -18,7 +18,8 @@ harness times, on a fresh copy of the tracked files (so the working tree is neve
 
 then the growth table (benchmarks/growth.py: the analysis on 10×, 100×, 1000× synthetic codings) and
 any other ``benchmarks/bench_*.py`` script (each prints Markdown lines), and writes everything with the
-ratios to ``benchmarks/RESULTS.md``. Targets: clean build ≤ 1.5 × (notebooks × floor); ≤ 0.35 × the
+ratios to ``benchmarks/RESULTS.md``. ``--only growth`` (``make bench ARGS='--only growth'``) reruns
+the growth section alone and replaces it in the existing file. Targets: clean build ≤ 1.5 × (notebooks × floor); ≤ 0.35 × the
 papermill command line; ≤ 1.15 × (its CPU-seconds ÷ cores); no-op build < 1 s.
 """
 
@@ -129,7 +130,40 @@ def _all(runs) -> str:
     return ", ".join(f"{wall:.1f}" for wall, _ in runs)
 
 
-def main() -> int:
+def growth_lines() -> list[str]:
+    """The growth section (benchmarks/growth.py), or a line saying it failed."""
+    growth = subprocess.run([sys.executable, str(Path(__file__).with_name("growth.py"))], cwd=ROOT,
+                            capture_output=True, text=True)
+    return (growth.stdout.strip().splitlines() if growth.returncode == 0
+            else ["## Growth", "", f"FAILED (exit {growth.returncode}): {growth.stderr.strip().splitlines()[-1:]}"])
+
+
+def replace_section(text: str, heading: str, lines: list[str]) -> str:
+    """``text`` (RESULTS.md) with its ``## heading...`` section -- up to the next ``## `` heading --
+    replaced by ``lines``; appended when there is none."""
+    old = text.split("\n")
+    start = next((i for i, line in enumerate(old) if line.startswith(f"## {heading}")), None)
+    if start is None:
+        return "\n".join(old + lines + [""])
+    end = next((i for i in range(start + 1, len(old)) if old[i].startswith("## ")), len(old))
+    return "\n".join(old[:start] + lines + [""] + old[end:])
+
+
+def main(argv: list[str] | None = None) -> int:
+    import argparse
+
+    ap = argparse.ArgumentParser(description="make bench: time the build, the peers and growth into RESULTS.md")
+    ap.add_argument("--only", choices=["growth"],
+                    help="run only this section and replace it in the existing RESULTS.md "
+                         "(make bench ARGS='--only growth')")
+    args = ap.parse_args(argv)
+    if args.only == "growth":
+        results = Path(__file__).parent / "RESULTS.md"
+        old = results.read_text(encoding="utf-8") if results.exists() else "# Benchmark results\n"
+        lines = growth_lines()
+        results.write_text(replace_section(old, "Growth", lines), encoding="utf-8")
+        print("\n".join(lines))
+        return 0
     with tempfile.TemporaryDirectory(prefix="compendium-bench-") as tmp:
         tmp = Path(tmp)
         copy = tmp / "project"
@@ -204,10 +238,7 @@ def main() -> int:
         f"{cpu_floor:.2f} | — | {clean / cpu_floor:.2f} | ≤ 1.15 |",
         "",
     ]
-    growth = subprocess.run([sys.executable, str(Path(__file__).with_name("growth.py"))], cwd=ROOT,
-                            capture_output=True, text=True)
-    lines += (growth.stdout.strip().splitlines() if growth.returncode == 0
-              else ["## Growth", "", f"FAILED (exit {growth.returncode}): {growth.stderr.strip().splitlines()[-1:]}"])
+    lines += growth_lines()
     lines.append("")
     lines += ["## Where a clean build spends its time", "",
               "Each notebook's run in the clean build above (kernel start, imports and work; two run at once).", "",
