@@ -189,7 +189,8 @@ def betweenness_error(data: Path) -> dict:
     import igraph as ig
     from scipy.stats import spearmanr
 
-    from compendium import coding, network
+    from compendium import coding
+    from compendium.analysis import network
 
     frames = coding.load(data)
     H = network.collapsed(frames["actors"], frames["ties"])

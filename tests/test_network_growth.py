@@ -5,8 +5,9 @@ directly from the tables; the claims ledger reusing a loaded coding."""
 import networkx as nx
 import pytest
 
-from compendium import coding, network
-from compendium.claims import evaluate, load_tables
+from compendium import coding
+from compendium.analysis import network
+from compendium.analysis.claims import evaluate, load_tables
 
 
 def _graph(n: int = 300, m: int = 520) -> nx.Graph:
