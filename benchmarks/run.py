@@ -18,9 +18,9 @@ harness times, on a fresh copy of the tracked files (so the working tree is neve
 
 then the growth table (benchmarks/growth.py: the analysis on 10×, 100×, 1000× synthetic codings) and
 any other ``benchmarks/bench_*.py`` script (each prints Markdown lines), and writes everything with the
-ratios to ``benchmarks/RESULTS.md``. ``--only growth`` (``make bench ARGS='--only growth'``) reruns
-the growth section alone and replaces it in the existing file. Targets: clean build ≤ 1.5 × (notebooks × floor); ≤ 0.35 × the
-papermill command line; ≤ 1.15 × (its CPU-seconds ÷ cores); no-op build < 1 s.
+ratios to ``benchmarks/RESULTS.md``. Targets: clean build ≤ 1.5 × (notebooks × floor); ≤ 0.35 × the
+papermill command line; ≤ 1.15 × (its CPU-seconds ÷ cores); no-op build < 1 s. ``--only growth``
+(``make bench ARGS='--only growth'``) reruns the growth section alone and replaces it in the existing file.
 """
 
 from __future__ import annotations
