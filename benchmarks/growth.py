@@ -342,8 +342,9 @@ def growth_table(rows: dict[int, dict], errors: dict | None = None, grading: dic
             g, cores = grading[300], os.cpu_count() or 1
             lines += ["", f"Target: 300 submissions in under 5 s: {g['seconds']:.2f} s wall, {g['cpu_s']:.1f} "
                           f"CPU-seconds = at least {g['cpu_s'] / cores:.2f} s on {cores} free cores -- "
-                          + ("met" if g["seconds"] < 5 else "met in CPU time, not in wall time on this shared "
-                             "machine" if g["cpu_s"] / cores < 5 else "NOT met") + "."]
+                          + ("met" if g["seconds"] < 5 else "possible by the CPU time (a lower bound: the main "
+                             "process's share does not spread), not shown in wall time on this shared machine"
+                             if g["cpu_s"] / cores < 5 else "NOT met") + "."]
     return "\n".join(lines) + "\n"
 
 

@@ -79,3 +79,54 @@ def test_claims_reuse_a_loaded_coding(frames):
     reused = load_tables(frames=frames)
     assert reused["actors"] is frames["actors"] and "second_coder" not in frames  # the input is not changed
     assert evaluate(tables=reused).equals(evaluate(tables=load_tables()))
+
+
+# ------------------------------------------------------------------------------------------------
+# The claim checks that used to look actors up one tie at a time: the same counts from column lookups
+
+def _check(tables, function: str, extra_ties: list[tuple[str, str, str]]):
+    """The evidence of the claim checked by ``function`` with ``(source, target, relation)`` ties added
+    (coded from a passage that is not the claim's own)."""
+    import pandas as pd
+
+    from compendium.analysis.claims import Variant, apply_variant
+    from compendium.analysis.claims.checks import FUNCTIONS
+
+    extra = pd.DataFrame([{"tie_id": f"tie-9{i:02d}", "source": s, "target": t, "relation": r, "directed": True,
+                           "date_start": "", "date_end": "", "segment_id": "a-ridwan-elected", "basis": "stated",
+                           "reconstruction": "test", "shaped_by": []} for i, (s, t, r) in enumerate(extra_ties)])
+    view = apply_variant({**tables, "ties": pd.concat([tables["ties"], extra], ignore_index=True)}, Variant())
+    claim = next(c for c in tables["claims"].to_dict("records") if c["function"] == function)
+    return FUNCTIONS[function](view, Variant(), claim).evidence
+
+
+def _counts(evidence: str, *labels: str) -> list[int]:
+    import re
+
+    return [int(re.search(rf"{re.escape(label)}:? (\d+)", evidence).group(1)) for label in labels]
+
+
+def test_paradiplomacy_counts_follow_both_ends_of_a_tie(frames):
+    tables = load_tables(frames=frames)
+    labels = ("Bandung acting abroad", "ID-KR subnational ties")
+    before = _counts(_check(tables, "paradiplomacy_principles", []), *labels)
+    cases = {  # tie added -> (acting abroad, ID-KR subnational) added
+        ("bandung-city", "seoul-city", "partnership"): (1, 1),
+        ("seoul-city", "bandung-city", "partnership"): (0, 1),  # Seoul acts, not Bandung
+        ("bandung-city", "ksp", "consultation"): (1, 0),  # KSP is national
+        ("bandung-city", "mercocities", "membership"): (0, 0),  # a background actor, not the case
+    }
+    for tie, (acts, pairs) in cases.items():
+        after = _counts(_check(tables, "paradiplomacy_principles", [tie]), *labels)
+        assert after == [before[0] + acts, before[1] + pairs], tie
+
+
+def test_ksp_national_ties_follow_the_other_end_level(frames):
+    tables = load_tables(frames=frames)
+    label = ("KSP part of / appointed by national actors",)
+    [before] = _counts(_check(tables, "ksp_seoul_side_independent", []), *label)
+    [national] = _counts(_check(tables, "ksp_seoul_side_independent", [("korea-government", "ksp", "appointment")]),
+                         *label)
+    [subnational] = _counts(_check(tables, "ksp_seoul_side_independent", [("bandung-city", "ksp", "appointment")]),
+                            *label)
+    assert (national, subnational) == (before + 1, before)
