@@ -399,21 +399,22 @@ def _cell_line(path: str, line: int, f: dict, cell: str, notes: dict) -> str:
     if name == "enum":
         return f"{where}: '{cell}' is not an allowed value; expected one of: {', '.join(map(str, c['enum']))}"
     if name == "pattern":
-        generic = _SEGMENT_CLASS.sub("<paper>-", c["pattern"])
-        hint = _PATTERN_HINTS.get(generic, "a match for " + c["pattern"]).replace("<paper>", _first_paper(c["pattern"]))
+        hint = _pattern_hint(c["pattern"])
         return f"{where}: '{cell}' has the wrong form; expected {hint}"
     if name in ("minimum", "maximum"):
         return f"{where}: '{cell}' is out of range; expected {_range(c)}"
     return f"{where}: '{cell}' breaks the constraint '{name}' ({notes[name]}); expected {c.get(name)}"
 
 
-def _first_paper(pattern: str) -> str:
-    """The first registered paper's segment-id prefix in a pattern (``a`` in ``^[ab]-...``), for examples."""
+def _pattern_hint(pattern: str) -> str:
+    """What a pattern asks for, in words: its hint, a segment-id prefix read as any registered paper's and
+    the example given with the first one's (``a`` of ``^[ab]-...``)."""
+    hint = _PATTERN_HINTS.get(_SEGMENT_CLASS.sub("<paper>-", pattern), "a match for " + pattern)
     m = _SEGMENT_CLASS.search(pattern)
-    if not m:
-        return ""
-    inner = m.group(1)[1:-1]
-    return inner[0] if m.group(1).startswith("[") else inner.split("|")[0]
+    if m:
+        inner = m.group(1)[1:-1]
+        hint = hint.replace("<paper>", inner[0] if m.group(1).startswith("[") else inner.split("|")[0])
+    return hint
 
 
 def _check_primary_key(t: _Table, problems: list[str]) -> None:
@@ -438,7 +439,7 @@ def _expect(f: dict) -> str:
     if "enum" in c:
         return "one of: " + ", ".join(map(str, c["enum"]))
     if "pattern" in c:
-        return _PATTERN_HINTS.get(_SEGMENT_CLASS.sub("[ab]-", c["pattern"]), "a match for " + c["pattern"])
+        return _pattern_hint(c["pattern"])
     if f.get("type") == "integer":
         return _range(c) if ("minimum" in c or "maximum" in c) else "a whole number"
     return f"a value ({f.get('description', f['name']).rstrip('.')})"
