@@ -61,11 +61,11 @@ def assert_same(frame, name, columns=None):
     assert not diffs, f"{len(diffs)} cell(s) differ from data/reference/{name}.csv:\n" + "\n".join(diffs)
 
 
-def test_b_tabel_1_matches_the_printed_table(data):
+def test_tabel_1_matches_the_printed_table(data):
     assert_same(tables.conditions_table(data["conditions"]).frame, "tabel_1")
 
 
-def test_b_tabel_2_matches_the_printed_table_in_printed_order(data):
+def test_tabel_2_matches_the_printed_table_in_printed_order(data):
     table = tables.dimension_items(data["policy_outputs"])
     assert_same(table.frame, "tabel_2")
     assert list(dict.fromkeys(table.frame["Dimensi Kerjasama"])) == [
