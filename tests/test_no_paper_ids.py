@@ -1,7 +1,6 @@
 """No module outside the paper registry names a paper (issue 15: papers are data).
 
-The registry of papers is ``data/papers.csv``, read and written by :mod:`compendium.sources` and
-:mod:`compendium.papers`. Every other module gets paper ids, segment-id prefixes and artefact ids from
+The registry of papers is ``data/papers.csv``, read and written by the subpackage :mod:`compendium.papers`. Every other module gets paper ids, segment-id prefixes and artefact ids from
 the registry or from the coded data; a literal ``"A"``, ``"AB"``, ``"a-claim-..."``, ``"B-Tabel-1"``, a
 pattern ``^[ab]-`` or a name such as ``PAPER_A_GROUPS`` would make a third paper a code change.
 
@@ -17,10 +16,10 @@ import re
 from pathlib import Path
 
 from compendium.paths import project_root
-from compendium.sources import paper_ids, paper_sets, segment_id_class
+from compendium.papers.sources import paper_ids, paper_sets, segment_id_class
 
-#: the paper registry: the only modules that may name a paper
-REGISTRY_MODULES = ("sources.py", "papers.py")
+#: the paper registry: the only subpackage that may name a paper
+REGISTRY_PACKAGE = "papers/"
 
 
 def _docstrings(tree: ast.AST) -> set[int]:
@@ -75,7 +74,7 @@ def scan(root: Path, ids: list[str]) -> list[str]:
     """Every paper named in the modules under ``root`` (``src/compendium``), as 'file:line: what'."""
     out = []
     for path in sorted(root.rglob("*.py")):
-        if path.relative_to(root).as_posix() in REGISTRY_MODULES:
+        if path.relative_to(root).as_posix().startswith(REGISTRY_PACKAGE):
             continue
         for line, what in paper_names(path.read_text(encoding="utf-8"), ids):
             out.append(f"{path.relative_to(root.parent.parent).as_posix()}:{line}: {what}")
@@ -84,7 +83,7 @@ def scan(root: Path, ids: list[str]) -> list[str]:
 
 def test_no_module_outside_the_paper_registry_names_a_paper():
     found = scan(project_root() / "src" / "compendium", paper_ids())
-    assert not found, ("modules name papers; take the id from the registry (compendium.sources) or the data:\n"
+    assert not found, ("modules name papers; take the id from the registry (compendium.papers.sources) or the data:\n"
                        + "\n".join(found))
 
 

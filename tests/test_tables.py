@@ -10,8 +10,10 @@ import csv
 import pandas as pd
 import pytest
 
-from compendium import coding, sources, tables
-from compendium import network as nw
+from compendium import coding
+from compendium.papers import sources
+from compendium.render import tables
+from compendium.analysis import network as nw
 
 from pathlib import Path
 

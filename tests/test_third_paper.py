@@ -15,10 +15,11 @@ from pathlib import Path
 
 import pytest
 
-from compendium import cli, codebook
+from compendium import cli
+from compendium.coding import codebook
 from compendium.coding import validate_dir
 from compendium.paths import project_root
-from compendium.pipeline import build
+from compendium.build.pipeline import build
 
 ROOT = project_root()
 PAPER_C = """Kemitraan Kota Kembar Surabaya dan Busan
@@ -91,7 +92,7 @@ def project(tmp_path_factory):
 
 
 def test_the_registered_paper_has_its_hash_pages_and_sections(project):
-    from compendium.sources import paper, registry
+    from compendium.papers.sources import paper, registry
 
     data = project / "data"
     assert list(registry(data)) == ["A", "B", "C"]
@@ -222,8 +223,10 @@ def test_the_package_describes_the_new_text_like_the_others(project):
 def test_claims_ranking_and_tables_do_not_change_with_a_third_paper(project, monkeypatch):
     """Nothing in the library names A or B, so a third paper changes no verdict, no ranking group and no
     table of A or B; where the evidence lists every paper, it now lists C too."""
-    from compendium import claims, coding, tables
-    from compendium import network as nw
+    from compendium import coding
+    from compendium.analysis import claims
+    from compendium.render import tables
+    from compendium.analysis import network as nw
 
     monkeypatch.setenv("COMPENDIUM_ROOT", str(project))
     shutil.copy(ROOT / "outputs.yml", project / "outputs.yml")  # the artefact registry the table recipes read
