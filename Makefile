@@ -38,7 +38,7 @@ test-fast: $(STAMP)
 
 # The website: pages generated from the data into build/site-src/, built by Sphinx into build/site/.
 site: $(STAMP)
-	@$(BIN)/python -m compendium.site build/site
+	@$(BIN)/python -m compendium.render.site build/site
 
 validate: $(STAMP)
 	@$(BIN)/compendium validate

@@ -101,9 +101,10 @@ def run_stages(data: Path, warm_up: Path | None = ROOT / "data") -> dict:
     caches are not counted as work on the grown data."""
     if warm_up is not None:
         run_stages(warm_up, warm_up=None)
-    from compendium import coding, network, outputs
-    from compendium.claims import ledger
-    from compendium.claims.evidence import load_tables
+    from compendium import coding
+    from compendium.analysis import network, outputs
+    from compendium.analysis.claims import ledger
+    from compendium.analysis.claims.evidence import load_tables
 
     t: dict[str, float] = {}
     problems = _timed(t, "validation", coding.validate_dir, data)

@@ -39,7 +39,7 @@ from pathlib import Path
 import nbformat
 import papermill as pm
 
-from compendium.kernels import KERNEL_SHUTDOWN, ipc_kernel_manager_class
+from compendium.build.kernels import KERNEL_SHUTDOWN, ipc_kernel_manager_class
 
 ROOT = Path(__file__).resolve().parents[1]
 BIN = Path(sys.executable).parent

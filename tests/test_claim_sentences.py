@@ -5,7 +5,8 @@ from __future__ import annotations
 
 import pytest
 
-from compendium import coding, sources
+from compendium import coding
+from compendium.papers import sources
 
 SECTIONS = ("abstract", "results", "conclusion")
 

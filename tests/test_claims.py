@@ -8,7 +8,8 @@ import re
 import pandas as pd
 import pytest
 
-from compendium import claims, network, sources
+from compendium.analysis import claims, network
+from compendium.papers import sources
 
 # The reference variant (reference coder, unclear dropped, degree centrality). A data change that flips one
 # of these fails the test named after the claim.

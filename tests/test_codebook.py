@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import json
 
-from compendium import cli, codebook
+from compendium import cli
+from compendium.coding import codebook
 from compendium.paths import data_dir, project_root
-from compendium.sources import paper, registry
+from compendium.papers.sources import paper, registry
 
 PACKAGE = json.loads((data_dir() / "datapackage.json").read_text(encoding="utf-8"))
 TABULAR = [r for r in PACKAGE["resources"] if "schema" in r]

@@ -21,7 +21,7 @@ import pytest
 from compendium import cli
 from compendium.coding import CodingError, load, validate_dir
 from compendium.paths import data_dir
-from compendium.sources import paper, registry
+from compendium.papers.sources import paper, registry
 
 DATA = data_dir()
 ACTORS, TIES, EVENTS = "raw/coded/actors.csv", "raw/coded/ties.csv", "raw/coded/events.csv"

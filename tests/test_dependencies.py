@@ -2,19 +2,20 @@
 
 from __future__ import annotations
 
-from compendium.dependencies import imported_modules, library_files
+from compendium.build.dependencies import imported_modules, library_files
 
 
 def test_imported_modules_sees_every_form_of_import_and_only_the_package():
     code = (
-        "import os\nimport compendium.coding\nfrom compendium import network as nw\n"
+        "import os\nimport compendium.coding\nfrom compendium import paths\nfrom compendium.analysis import network as nw\n"
         "from compendium.grading import grade\n"
-        "def f():\n    from compendium.tables import x\n"
+        "def f():\n    from compendium.render.tables import x\n"
         "%matplotlib inline\n"
     )
     assert imported_modules(code) == {
-        "compendium.coding", "compendium", "compendium.network", "compendium.grading",
-        "compendium.grading.grade", "compendium.tables", "compendium.tables.x",
+        "compendium.coding", "compendium", "compendium.paths", "compendium.analysis",
+        "compendium.analysis.network", "compendium.grading",
+        "compendium.grading.grade", "compendium.render.tables", "compendium.render.tables.x",
     }
 
 

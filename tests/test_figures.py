@@ -5,7 +5,8 @@ from __future__ import annotations
 
 import pytest
 
-from compendium import coding, figures, registry
+from compendium import coding
+from compendium.render import figures, registry
 
 
 @pytest.fixture(scope="module")

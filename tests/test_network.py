@@ -1,4 +1,4 @@
-"""compendium.network on small hand-made networks whose answers are known."""
+"""compendium.analysis.network on small hand-made networks whose answers are known."""
 
 from __future__ import annotations
 
@@ -9,8 +9,8 @@ import networkx as nx
 import pandas as pd
 import pytest
 
-from compendium import network as nw
-from compendium import network_figures as nwfig
+from compendium.analysis import network as nw
+from compendium.render import network_figures as nwfig
 
 
 def actors_frame(rows):

@@ -9,8 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from compendium import network as nw
-from compendium import network_figures as nwfig
+from compendium.analysis import network as nw
+from compendium.render import network_figures as nwfig
 from tests.test_network import star  # noqa: F401  (the fixture: a mayor in the middle of a star)
 
 ROOT = Path(__file__).resolve().parents[1]

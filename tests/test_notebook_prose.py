@@ -13,8 +13,9 @@ import re
 
 import pytest
 
-from compendium import claims, coding
-from compendium import network as nw
+from compendium import coding
+from compendium.analysis import claims
+from compendium.analysis import network as nw
 from compendium.paths import project_root
 
 NOTEBOOKS = project_root() / "notebooks"

@@ -1,11 +1,11 @@
-"""compendium.outputs on small hand-made tables whose answers are known."""
+"""compendium.analysis.outputs on small hand-made tables whose answers are known."""
 
 from __future__ import annotations
 
 import pandas as pd
 import pytest
 
-from compendium import outputs as po
+from compendium.analysis import outputs as po
 
 
 def outputs_frame():

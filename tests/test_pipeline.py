@@ -13,9 +13,9 @@ import nbformat
 import pytest
 from nbformat.v4 import new_code_cell, new_notebook
 
-from compendium import artefacts
-from compendium.pipeline import BuildError
-from compendium.pipeline import build as _build
+from compendium.render import artefacts
+from compendium.build.pipeline import BuildError
+from compendium.build.pipeline import build as _build
 
 
 def build(root, **kw):
@@ -42,7 +42,7 @@ def _notebook(path, body):
 
 WRITE_TABLE = """
 from pathlib import Path
-from compendium.artefacts import write_text
+from compendium.render.artefacts import write_text
 text = (Path(data_dir) / "value.txt").read_text()
 write_text(Path(tables_dir) / "out.txt", "value: " + text)
 print(text)
@@ -51,7 +51,7 @@ print(text)
 WRITE_FIGURE = """
 from pathlib import Path
 import matplotlib.pyplot as plt
-from compendium.artefacts import save_figure
+from compendium.render.artefacts import save_figure
 fig, ax = plt.subplots(figsize=(3, 2))
 ax.plot([1, 2, 3], [3, 1, 2], label="line")
 ax.legend()
@@ -253,7 +253,7 @@ def _build_later(root, *args):
 def test_the_later_clock_reaches_the_kernels(project):
     """The clock set by the test below reaches the notebook kernels, not only the build process."""
     _notebook(project / "notebooks" / "01_table.ipynb",
-              "import time\nfrom pathlib import Path\nfrom compendium.artefacts import write_text\n"
+              "import time\nfrom pathlib import Path\nfrom compendium.render.artefacts import write_text\n"
               "write_text(Path(tables_dir) / 'year.txt', time.strftime('%Y'))\n")
     _build_later(project, "--only", "01")
     assert int((project / "tables" / "year.txt").read_text()) == _later().tm_year
@@ -307,14 +307,14 @@ def test_a_notebook_reruns_when_a_library_module_it_imports_changes_and_only_the
 def test_a_build_falls_back_to_cold_kernels_when_the_warm_server_cannot_start(project, monkeypatch):
     from contextlib import contextmanager
 
-    import compendium.warm_kernels
+    import compendium.build.warm_kernels
 
     @contextmanager
     def no_server(env=None):
         raise RuntimeError("no fork here")
         yield
 
-    monkeypatch.setattr(compendium.warm_kernels, "kernel_server", no_server)
+    monkeypatch.setattr(compendium.build.warm_kernels, "kernel_server", no_server)
     said = []
     build(project, echo=said.append, warm=True)
     assert any("starting kernels cold" in s for s in said), said
@@ -401,7 +401,7 @@ def test_the_kernel_audit_hook_notes_opens_listings_and_programs(tmp_path):
     code = f"""
 import glob, os, subprocess, sys
 from pathlib import Path
-from compendium._kernel_launcher import record_reads
+from compendium.build._kernel_launcher import record_reads
 record_reads({str(log)!r}, {str(data)!r})
 os.chdir({str(tmp_path)!r})
 import pandas as pd

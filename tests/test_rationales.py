@@ -1,11 +1,12 @@
-"""Codes that contradict their own rationale (compendium.rationales): none in the shipped data, and each
+"""Codes that contradict their own rationale (compendium.coding.rationales): none in the shipped data, and each
 clash the review of issue 12 found is caught when it is put back."""
 
 from __future__ import annotations
 
 import pytest
 
-from compendium import coding, rationales
+from compendium import coding
+from compendium.coding import rationales
 
 
 @pytest.fixture(scope="module")

@@ -6,7 +6,7 @@ import re
 
 import pytest
 
-from compendium import readme, results
+from compendium.render import readme, results
 
 
 def test_the_readme_is_current(root):

@@ -9,7 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from compendium import registry, sources
+from compendium.papers import sources
+from compendium.render import registry
 
 ROOT = Path(__file__).resolve().parents[1]
 

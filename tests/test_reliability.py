@@ -23,7 +23,7 @@ from compendium.grading.assignments import template_csv
 from compendium.grading.reliability import (INDEPENDENCE, N_RESAMPLES, SEED, bootstrap_ci, reliability,
                                             write_tables)
 from compendium.paths import project_root
-from compendium.sources import normalise, paper
+from compendium.papers.sources import normalise, paper
 
 ROOT = project_root()
 CODED = ROOT / "data" / "raw" / "coded"

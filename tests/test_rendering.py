@@ -10,8 +10,8 @@ import nbformat
 import pandas as pd
 import pytest
 
-from compendium import notebook
-from compendium.artefacts import figure_alt_text, figure_bytes
+from compendium.render import notebook
+from compendium.render.artefacts import figure_alt_text, figure_bytes
 
 NOTEBOOKS = sorted(p.name for p in (__import__("compendium.paths").paths.project_root() / "notebooks").glob("0*.ipynb"))
 

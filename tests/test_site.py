@@ -1,4 +1,4 @@
-"""The compendium's website (compendium.site): its generated pages, and the built site in a real browser.
+"""The compendium's website (compendium.render.site): its generated pages, and the built site in a real browser.
 
 The browser tests build the site once per session from a copy of the files git tracks (a fresh clone's
 files; no prior ``make site``) into a temporary folder, serve it over HTTP on localhost and drive Debian's headless Chromium through
@@ -20,8 +20,8 @@ from urllib.parse import unquote, urlsplit
 import pandas as pd
 import pytest
 
-from compendium import site
-from compendium.claims import load_tables
+from compendium.render import site
+from compendium.analysis.claims import load_tables
 
 ROOT = Path(__file__).resolve().parents[1]
 CHROMIUM, CHROMEDRIVER = Path("/usr/bin/chromium"), Path("/usr/bin/chromedriver")

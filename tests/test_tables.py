@@ -10,7 +10,9 @@ import csv
 import pandas as pd
 import pytest
 
-from compendium import coding, sources, tables
+from compendium import coding
+from compendium.papers import sources
+from compendium.render import tables
 
 from pathlib import Path
 

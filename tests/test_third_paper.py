@@ -15,10 +15,11 @@ from pathlib import Path
 
 import pytest
 
-from compendium import cli, codebook
+from compendium import cli
+from compendium.coding import codebook
 from compendium.coding import validate_dir
 from compendium.paths import project_root
-from compendium.pipeline import build
+from compendium.build.pipeline import build
 
 ROOT = project_root()
 PAPER_C = """Kemitraan Kota Kembar Surabaya dan Busan
@@ -91,7 +92,7 @@ def project(tmp_path_factory):
 
 
 def test_the_registered_paper_has_its_hash_pages_and_sections(project):
-    from compendium.sources import paper, registry
+    from compendium.papers.sources import paper, registry
 
     data = project / "data"
     assert list(registry(data)) == ["A", "B", "C"]

@@ -1,4 +1,4 @@
-"""Warm kernels (:mod:`compendium.warm_kernels`): a kernel forked from the server behaves like a cold
+"""Warm kernels (:mod:`compendium.build.warm_kernels`): a kernel forked from the server behaves like a cold
 one, is isolated from the other kernels, and never outlives its launcher or the server; the build's
 results do not depend on how its kernels started."""
 
@@ -14,9 +14,9 @@ import time
 
 import pytest
 
-from compendium.kernels import ipc_kernel_manager_class
-from compendium.pipeline import build
-from compendium.warm_kernels import LAUNCHER, kernel_server, launcher_command
+from compendium.build.kernels import ipc_kernel_manager_class
+from compendium.build.pipeline import build
+from compendium.build.warm_kernels import LAUNCHER, kernel_server, launcher_command
 
 
 @pytest.fixture(scope="module")
@@ -195,7 +195,7 @@ def test_the_server_stops_when_the_process_that_started_it_dies(tmp_path):
     starter = subprocess.Popen(
         [sys.executable, "-c",
          "import subprocess, sys, time\n"
-         f"p = subprocess.Popen([sys.executable, '-m', 'compendium.warm_kernels', {str(socket_path)!r}],"
+         f"p = subprocess.Popen([sys.executable, '-m', 'compendium.build.warm_kernels', {str(socket_path)!r}],"
          " stdout=subprocess.PIPE)\n"
          "p.stdout.readline()\nprint(p.pid, flush=True)\ntime.sleep(600)\n"],
         stdout=subprocess.PIPE)

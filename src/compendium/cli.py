@@ -11,7 +11,7 @@ import sys
 
 
 def _build(args) -> int:
-    from compendium.pipeline import BuildError, build
+    from compendium.build.pipeline import BuildError, build
 
     try:
         build(force=args.force, only=args.only, jobs=args.jobs, warm=False if args.cold_kernels else None)
@@ -35,7 +35,7 @@ def _validate(args) -> int:
 
 
 def _codebook(args) -> int:
-    from compendium.codebook import default_output, is_current, write
+    from compendium.coding.codebook import default_output, is_current, write
 
     if args.check:
         if is_current():
@@ -82,7 +82,7 @@ def _assignment(args) -> int:
     if args.output:
         from pathlib import Path
 
-        from compendium.artefacts import atomic_write
+        from compendium.render.artefacts import atomic_write
 
         out = Path(args.output)
         atomic_write(out, text.encode("utf-8"))
@@ -153,7 +153,7 @@ def _grade(args) -> int:
 
 
 def _artefacts(args) -> int:
-    from compendium import registry
+    from compendium.render import registry
 
     if args.update_readme:
         changed = registry.update_readme()
@@ -164,7 +164,7 @@ def _artefacts(args) -> int:
 
 
 def _readme(args) -> int:
-    from compendium import readme
+    from compendium.render import readme
 
     if args.check:
         stale = readme.stale_blocks()
@@ -179,7 +179,7 @@ def _readme(args) -> int:
 
 
 def _claims(args) -> int:
-    from compendium import claims
+    from compendium.analysis import claims
 
     if args.variants is not None:
         written = claims.run_variants(args.variants)
@@ -217,7 +217,7 @@ def _paper(args) -> int:
 def _quote(args) -> int:
     from pathlib import Path
 
-    from compendium.sources import locate, paper, registry
+    from compendium.papers.sources import locate, paper, registry
 
     data = Path(args.data) if args.data else None
     keys = [args.paper] if args.paper else list(registry(data))
@@ -433,7 +433,7 @@ def parser() -> argparse.ArgumentParser:
 
     rd = command("readme", "regenerate README.md's results at a glance and list of tables and figures",
                  "Rewrite the two generated sections of README.md from the data: the results at a glance "
-                 "(compendium.results: counts, the ranking check, verdicts, reliability, the grading "
+                 "(compendium.render.results: counts, the ranking check, verdicts, reliability, the grading "
                  "baseline) and the list of tables and figures (outputs.yml). Nothing else is touched.")
     rd.add_argument("--check", action="store_true", help="only check that both are current (exit 1 if not)")
     rd.set_defaults(func=_readme)

@@ -330,7 +330,7 @@ def grade(a: Assignment, submissions: Path | str, cache_dir: Path | str | None =
         r.sha256 = key
         # a grader failure is retried next time, and a refusal depends on the machine, not the file
         if cache and r.status != "refused" and not r.comments.startswith(GRADER_FAILED):
-            from compendium.artefacts import atomic_write
+            from compendium.render.artefacts import atomic_write
 
             try:
                 atomic_write(cache / f"{key}.json", json.dumps(r.to_json(), sort_keys=True).encode())

@@ -91,7 +91,7 @@ def lms_files(run: GradingRun, feedback_html: dict[int, str], column: str | None
 
 def write_lms_files(run: GradingRun, out_dir: Path | str, feedback_html: dict[int, str],
                     column: str | None = None) -> dict[str, Path]:
-    from compendium.artefacts import atomic_write
+    from compendium.render.artefacts import atomic_write
 
     written = {}
     for name, data in lms_files(run, feedback_html, column).items():

@@ -195,7 +195,7 @@ def pack_files(a: Assignment) -> dict[str, bytes]:
 
 def write_pack(a: Assignment, out: Path | str) -> Path:
     """Write the pack as a folder, or as a zip when ``out`` ends in ``.zip`` (members under ``NAME/``)."""
-    from compendium.artefacts import atomic_write
+    from compendium.render.artefacts import atomic_write
 
     out = Path(out)
     files = pack_files(a)

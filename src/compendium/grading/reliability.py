@@ -11,7 +11,7 @@ reliability figure carries.
 * :func:`bootstrap_ci` -- a percentile bootstrap interval that resamples *items* (each item keeps its
   pair of codes), seeded, so two runs give the same interval.
 * :func:`write_tables` -- the summary and the disagreements of several assignments as CSV and Markdown
-  under ``tables/`` (deterministic; written through :mod:`compendium.artefacts`).
+  under ``tables/`` (deterministic; written through :mod:`compendium.render.artefacts`).
 """
 
 from __future__ import annotations
@@ -185,7 +185,7 @@ def write_tables(results: dict[str, tuple], tables_dir: Path | str) -> list[Path
     ``results = {assignment name: reliability(...)}``. Returns the paths written."""
     import pandas as pd
 
-    from compendium.artefacts import write_csv, write_text
+    from compendium.render.artefacts import write_csv, write_text
 
     folder = Path(tables_dir) / "grading"
     summary = pd.concat([s.assign(assignment=name) for name, (s, _) in results.items()], ignore_index=True)

@@ -378,7 +378,7 @@ def class_figure(run: GradingRun):
     import matplotlib.pyplot as plt
     import numpy as np
 
-    from compendium.artefacts import configure_matplotlib
+    from compendium.render.artefacts import configure_matplotlib
 
     configure_matplotlib()
     a = run.assignment
@@ -425,7 +425,7 @@ def class_figure_files(run: GradingRun) -> dict[str, bytes]:
     if run.figure_files is None:
         import matplotlib.pyplot as plt
 
-        from compendium.artefacts import figure_bytes
+        from compendium.render.artefacts import figure_bytes
 
         fig = class_figure(run)
         run.figure_files = figure_bytes(fig)
@@ -501,12 +501,12 @@ def write_reports(run: GradingRun, out_dir: Path | str, runtime: bool = True, ar
                   figure_stem: Path | str | None = None, lms_column: str | None = None) -> dict[str, Path]:
     """Write gradebook.csv, feedback/STUDENT.md|.html, class_report.md and the figure.
 
-    ``artefacts=True`` writes through :mod:`compendium.artefacts` (staged during a build, no dates);
+    ``artefacts=True`` writes through :mod:`compendium.render.artefacts` (staged during a build, no dates);
     ``runtime=False`` leaves the run-dependent ``runtime_s`` out (for committed outputs).
     ``figure_stem`` defaults to ``out_dir/class_report`` (PNG and SVG)."""
     import os
 
-    from compendium.artefacts import atomic_write, write_bytes, write_text
+    from compendium.render.artefacts import atomic_write, write_bytes, write_text
 
     out = Path(out_dir)
 

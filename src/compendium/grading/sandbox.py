@@ -493,7 +493,7 @@ def sandboxed_kernel_manager_class(kernel_dir: str, prefix: list[str], owner: in
     ``inside``), readable by the sandbox's uid."""
     from traitlets import default
 
-    from compendium.kernels import ipc_kernel_manager_class
+    from compendium.build.kernels import ipc_kernel_manager_class
 
     class SandboxedKernelManager(ipc_kernel_manager_class(kernel_dir)):
         @default("connection_file")
@@ -570,7 +570,7 @@ def _child(spec: dict) -> int:
         limit = resource.getrlimit(resource.RLIMIT_AS)[0]
         return limit != resource.RLIM_INFINITY and current["peak_kb"] * 1024 >= 0.9 * limit
 
-    from compendium.kernels import KERNEL_SHUTDOWN
+    from compendium.build.kernels import KERNEL_SHUTDOWN
 
     client = NotebookClient(nb, timeout=cell_timeout, startup_timeout=int(spec["startup_timeout"]),
                             kernel_manager_class=sandboxed_kernel_manager_class(

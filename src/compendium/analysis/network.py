@@ -1,0 +1,746 @@
+"""The actor network of the Bandung–Seoul cooperation: graphs, measures, paper A's ranking, exports.
+
+Its figures (layout and drawing) are in :mod:`compendium.render.network_figures`.
+
+Everything here is a pure function of the coded tables (``actors`` and ``ties`` as returned by
+:func:`compendium.coding.load`) -- nothing reads files except where a function says so, and nothing is
+random. Node and edge order is always sorted (actors by ``actor_id``, ties by ``tie_id``), so measures,
+tables, figures and exported files are the same on every run.
+
+Two graphs
+----------
+* :func:`build_multigraph` -- a :class:`networkx.MultiDiGraph` with one edge per row of ``ties.csv``
+  (edge key = ``tie_id``), every node carrying its actor attributes and every edge its tie attributes.
+  A symmetric tie (``directed == False``: partnership, coordination, agreement, exchange) is stored once,
+  from ``source`` to ``target`` as coded, with ``directed=False`` on the edge.
+* :func:`collapse` -- the undirected, weighted simple :class:`networkx.Graph` on which the measures are
+  computed: one edge per pair of actors that share at least one tie, ``weight`` = number of ties.
+
+By default only the actors of the case (``scope == "case"``) are nodes; ``include_context=True`` adds the
+background actors (Quebec, Surabaya–Xiamen, …). A tie is kept only when both its ends are nodes.
+
+Paper A's ranking
+-----------------
+Paper A (HASIL DAN PEMBAHASAN, p. 573) ranks the actors: "aktor yang paling signifikan terlibat adalah
+politisi terpilih yakni walikota sedang menjabat. Aktor signifikan kedua adalah pebisnis diikuti oleh
+konsultan". :data:`PAPER_A_GROUPS` maps actors to those three groups (explicit data, see its docstring);
+:func:`ranking_robustness` ranks the groups under several centrality measures and aggregations and
+compares each ranking with the paper's (Kendall's tau); :func:`robustness_variants` repeats that over
+alternative codings (scope, the group mapping, KSP dropped).
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Iterable, Mapping
+from pathlib import Path
+
+import networkx as nx
+import pandas as pd
+
+from compendium.coding import as_list
+
+# --------------------------------------------------------------------------------------------------
+# Vocabulary (docs/coding-scheme.md)
+
+NODE_ATTRIBUTES = ("name", "name_en", "aliases", "kind", "country", "level", "role", "role_basis",
+                   "scope", "segment_id", "reconstruction")
+EDGE_ATTRIBUTES = ("relation", "directed", "date_start", "date_end", "segment_id", "basis", "reconstruction")
+
+# --------------------------------------------------------------------------------------------------
+# Tie classes and tie readings
+
+TIE_CLASSES: dict[str, tuple[str, ...] | None] = {
+    "interaction": ("interaction",),
+    "no-affiliation": ("interaction", "commitment", "economic"),
+    "all": None,
+}
+"""Which relation classes (``x-classes`` of ``ties.relation`` in ``data/datapackage.json``) a network keeps.
+
+Paper A ranks actors by how significantly they are *involved* ("terlibat") in the cooperation; an
+affiliation (LAPI ITB as ITB's business unit, Prof. Suhono as LAPI staff) or a mandate (a ministry
+appointing KSP) says who belongs where, not who took part. Measures that stand for involvement
+therefore count ``interaction`` ties by default; ``no-affiliation`` adds agreements, partnerships and
+money, ``all`` every coded tie (the robustness variants)."""
+
+TIE_BASES: dict[str, tuple[str, ...]] = {"stated+inferred": ("stated", "inferred"), "stated": ("stated",)}
+"""Which ties by ``basis``: all coded ties, or only those whose quote names both actors and the relation."""
+
+DEFAULT_TIE_READING = ("interaction", "stated+inferred")
+TIE_READINGS: tuple[tuple[str, str], ...] = tuple((c, b) for c in TIE_CLASSES for b in TIE_BASES)
+"""Every (tie classes, basis) reading, the default first: the defensible readings of "involvement"."""
+
+
+def relation_classes(data_dir: Path | str | None = None) -> dict[str, str]:
+    """``{relation: class}`` from the codebook (``data/datapackage.json``, field ``ties.relation``)."""
+    import json
+
+    from compendium.paths import data_dir as default_data_dir
+
+    package = json.loads((Path(data_dir or default_data_dir()) / "datapackage.json").read_text(encoding="utf-8"))
+    ties = next(r for r in package["resources"] if r["name"] == "ties")
+    field = next(f for f in ties["schema"]["fields"] if f["name"] == "relation")
+    return {c["value"]: c["class"] for c in field["x-categories"]}
+
+
+def select_ties(ties: pd.DataFrame, classes: str = DEFAULT_TIE_READING[0],
+                basis: str = DEFAULT_TIE_READING[1], relation_class: Mapping[str, str] | None = None) -> pd.DataFrame:
+    """The ties of one reading: relation classes (a key of :data:`TIE_CLASSES`) and basis (a key of
+    :data:`TIE_BASES`). Raises ``ValueError`` for an unknown reading or a relation without a class."""
+    if classes not in TIE_CLASSES or basis not in TIE_BASES:
+        raise ValueError(f"tie reading ({classes!r}, {basis!r}); expected classes in {list(TIE_CLASSES)} "
+                         f"and basis in {list(TIE_BASES)}")
+    keep = ties["basis"].isin(TIE_BASES[basis]) if "basis" in ties.columns else pd.Series(True, index=ties.index)
+    wanted = TIE_CLASSES[classes]
+    if wanted is not None:
+        relation_class = relation_class or relation_classes()
+        unknown = sorted(set(ties["relation"]) - set(relation_class))
+        if unknown:
+            raise ValueError(f"relation(s) {unknown} have no class in datapackage.json (ties.relation x-classes)")
+        keep &= ties["relation"].map(relation_class).isin(wanted)
+    return ties[keep]
+
+# --------------------------------------------------------------------------------------------------
+# Paper A's three groups
+
+PAPER_A_RANKING: tuple[str, ...] = ("mayor", "business", "consultant")
+"""Paper A's order of significance, most significant first (p. 573)."""
+
+PAPER_A_GROUPS: dict[str, dict[str, tuple[str, ...]]] = {
+    "mayor": {"actors": ("ridwan-kamil",), "kinds": ()},
+    "business": {"actors": (), "kinds": ("business", "bank")},
+    "consultant": {"actors": (), "kinds": ("consultant", "research-institute")},
+}
+"""Which coded actors stand for paper A's three groups (the default mapping).
+
+* ``mayor`` -- "politisi terpilih yakni walikota sedang menjabat": the elected, sitting mayor of Bandung,
+  Ridwan Kamil (``ridwan-kamil``). Paper A also calls *both* mayors internal actors ("walikota Bandung dan
+  walikota Seoul"); :data:`GROUP_MAPPINGS` ``"mayors-both"`` adds ``seoul-mayor``.
+* ``business`` -- "pebisnis": every actor of kind ``business`` or ``bank`` (the Korean investors as a
+  group, Posco, PT Total Solution Intelligent, Korean Exim Bank). Context actors of these kinds (the
+  magazine *Asia's Tech Ecosystem*) are members only when the graph includes context actors.
+* ``consultant`` -- "konsultan": every actor of kind ``consultant`` or ``research-institute`` (LAPI ITB, the
+  KSP experts, The Seoul Institute, Intelligent Transport Society of Korea, Dongil Eng. Consultants).
+  Paper A also says the consultant's role on Seoul's side is played by KSP ("peran konsultan di pihak
+  Kota Seoul dilaksanakan dengan melibatkan ... KSP"), but KSP is coded kind ``programme``;
+  :data:`GROUP_MAPPINGS` ``"ksp-as-consultant"`` adds it.
+
+Each group is ``{"actors": explicit actor ids, "kinds": actor kinds}``; an actor belongs to a group when
+its id is listed or its kind is. An actor must not fall into two groups.
+"""
+
+GROUP_MAPPINGS: dict[str, dict[str, dict[str, tuple[str, ...]]]] = {
+    "default": PAPER_A_GROUPS,
+    "mayors-both": {
+        **PAPER_A_GROUPS,
+        "mayor": {"actors": ("ridwan-kamil", "seoul-mayor"), "kinds": ()},
+    },
+    "ksp-as-consultant": {
+        **PAPER_A_GROUPS,
+        "consultant": {"actors": ("ksp",), "kinds": ("consultant", "research-institute")},
+    },
+    "consultant-incl-suhono": {
+        **PAPER_A_GROUPS,
+        "consultant": {"actors": ("suhono-harso-supangkat",),
+                       "kinds": ("consultant", "research-institute")},
+    },
+    "mayor-via-city-government": {
+        **PAPER_A_GROUPS,
+        "mayor": {"actors": ("ridwan-kamil", "bandung-city"), "kinds": ()},
+    },
+}
+"""Alternative readings of paper A's groups, for the robustness check (see :data:`PAPER_A_GROUPS`).
+
+``consultant-incl-suhono`` adds the LAPI ITB expert Prof. Suhono (kind ``person``) to the consultants.
+``mayor-via-city-government`` credits the Bandung city government's ties to the mayor: paper A says the
+city government's "upaya komunikasi aktif" was made "atas instruksi dan visi misi Walikota terpilih"
+(p. 575), and the papers mostly write "Pemerintah Kota Bandung" where the mayor's agency is meant."""
+
+
+def group_members(actors: pd.DataFrame, mapping: Mapping = PAPER_A_GROUPS,
+                  nodes: Iterable[str] | None = None) -> dict[str, str]:
+    """``{actor_id: group}`` for the actors that fall into one of ``mapping``'s groups.
+
+    ``nodes`` restricts the result to those actor ids (e.g. the nodes of a graph). Raises ``ValueError``
+    when an actor falls into two groups or an explicitly listed actor id is not in ``actors``.
+    """
+    known = set(actors["actor_id"])
+    keep = set(nodes) if nodes is not None else known
+    out: dict[str, str] = {}
+    for group, rule in mapping.items():
+        missing = set(rule.get("actors", ())) - known
+        if missing:
+            raise ValueError(f"group {group!r} lists unknown actor(s) {sorted(missing)}")
+        for row in actors.itertuples(index=False):
+            if row.actor_id not in keep:
+                continue
+            if row.actor_id in rule.get("actors", ()) or row.kind in rule.get("kinds", ()):
+                if row.actor_id in out and out[row.actor_id] != group:
+                    raise ValueError(f"actor {row.actor_id!r} is in groups {out[row.actor_id]!r} "
+                                     f"and {group!r}")
+                out[row.actor_id] = group
+    return dict(sorted(out.items()))
+
+
+# --------------------------------------------------------------------------------------------------
+# Building the graphs
+
+def _clean(value):
+    """Missing values (None, '', NaN, pandas NA) as None; everything else unchanged."""
+    if value is None or (isinstance(value, str) and value == ""):
+        return None
+    if isinstance(value, (list, tuple)):
+        return list(value)
+    try:
+        if pd.isna(value):
+            return None
+    except (TypeError, ValueError):
+        pass
+    return value
+
+
+def _as_bool(value) -> bool:
+    if isinstance(value, str):
+        if value.strip().lower() in {"true", "1", "yes"}:
+            return True
+        if value.strip().lower() in {"false", "0", "no", ""}:
+            return False
+        raise ValueError(f"not a boolean: {value!r}")
+    return bool(value)
+
+
+def build_multigraph(actors: pd.DataFrame, ties: pd.DataFrame,
+                     include_context: bool = False) -> nx.MultiDiGraph:
+    """The coded network: one node per actor, one edge (key ``tie_id``) per tie.
+
+    Nodes carry :data:`NODE_ATTRIBUTES` (``aliases`` as a list, missing values as ``None``); edges carry
+    ``tie_id`` and :data:`EDGE_ATTRIBUTES` (``directed`` as a bool). Only ``scope == "case"`` actors
+    unless ``include_context``; ties with an end outside the node set are left out. Raises
+    ``ValueError`` for a tie whose end is not an actor at all.
+    """
+    unknown = (set(ties["source"]) | set(ties["target"])) - set(actors["actor_id"])
+    if unknown:
+        raise ValueError(f"ties name unknown actor(s): {sorted(unknown)}")
+    chosen = actors if include_context else actors[actors["scope"] == "case"]
+    G = nx.MultiDiGraph(include_context=bool(include_context))
+    for row in chosen.sort_values("actor_id").to_dict("records"):
+        attrs = {k: _clean(row.get(k)) for k in NODE_ATTRIBUTES}
+        attrs["aliases"] = as_list(row.get("aliases"))
+        G.add_node(row["actor_id"], **attrs)
+    for row in ties.sort_values("tie_id").to_dict("records"):
+        if row["source"] not in G or row["target"] not in G:
+            continue
+        attrs = {k: _clean(row.get(k)) for k in EDGE_ATTRIBUTES}
+        attrs["directed"] = _as_bool(row.get("directed"))
+        for k in ("date_start", "date_end"):
+            if attrs[k] is not None:
+                attrs[k] = str(attrs[k])
+        G.add_edge(row["source"], row["target"], key=row["tie_id"], tie_id=row["tie_id"], **attrs)
+    return G
+
+
+def collapse(G: nx.MultiDiGraph) -> nx.Graph:
+    """The undirected weighted simple graph: ``weight`` = number of ties between two actors.
+
+    Edges also carry ``relations`` and ``tie_ids`` (sorted, ``;``-joined). Node attributes are copied;
+    isolated actors stay in the graph.
+    """
+    H = nx.Graph()
+    H.add_nodes_from(sorted(G.nodes(data=True)))
+    pairs: dict[tuple[str, str], list[tuple[str, str]]] = {}
+    for u, v, key, data in G.edges(keys=True, data=True):
+        pairs.setdefault(tuple(sorted((u, v))), []).append((key, data.get("relation") or ""))
+    for (u, v), items in sorted(pairs.items()):
+        items.sort()
+        H.add_edge(u, v, weight=len(items),
+                   relations=";".join(sorted({r for _, r in items})),
+                   tie_ids=";".join(k for k, _ in items))
+    return H
+
+
+# --------------------------------------------------------------------------------------------------
+# Measures
+
+def _degree(H: nx.Graph) -> dict[str, float]:
+    return {n: float(d) for n, d in H.degree()}
+
+
+def _weighted_degree(H: nx.Graph) -> dict[str, float]:
+    return {n: float(d) for n, d in H.degree(weight="weight")}
+
+
+#: Up to this many actors betweenness and eigenvector centrality are computed as for the two papers'
+#: network (about 50 actors). Exact betweenness (Brandes) runs one shortest-path search from every actor,
+#: O(actors x ties): 26 s at the 4,500 actors of a 100x synthetic coding, hours at 1000x
+#: (benchmarks/growth.py). Beyond the limit networkx estimates it from the searches of
+#: BETWEENNESS_SAMPLES source actors drawn with a fixed seed (Brandes & Pich 2007), so the numbers are
+#: the same on every run and the cost grows linearly with the network.
+EXACT_MAX = 1_000
+BETWEENNESS_SAMPLES = 100
+BETWEENNESS_SEED = 0
+
+
+def _betweenness(H: nx.Graph) -> dict[str, float]:
+    # Topological (unweighted) shortest paths: ``weight`` counts ties, it is not a distance.
+    if H.number_of_nodes() <= EXACT_MAX:
+        return nx.betweenness_centrality(H, normalized=True)
+    return nx.betweenness_centrality(H, k=BETWEENNESS_SAMPLES, normalized=True, seed=BETWEENNESS_SEED)
+
+
+def _eigenvector(H: nx.Graph) -> dict[str, float]:
+    if H.number_of_edges() == 0:
+        return {n: 0.0 for n in H}
+    if H.number_of_nodes() <= EXACT_MAX:
+        return nx.eigenvector_centrality(H, weight="weight", max_iter=10_000, tol=1e-12)
+    return _eigenvector_sparse(H)
+
+
+def _eigenvector_sparse(H: nx.Graph, max_iter: int = 10_000, tol: float = 1e-12) -> dict[str, float]:
+    """networkx's eigenvector centrality -- the same power iteration on A + I, from the same start, to
+    the same stopping rule -- with the adjacency matrix in SciPy's sparse format: each round is one
+    matrix product instead of a Python loop over every tie (10-20x faster on large networks). Used
+    beyond :data:`EXACT_MAX` actors; results agree with networkx's to rounding. (networkx's
+    ``eigenvector_centrality_numpy`` refuses networks in several pieces, as a coding with isolated
+    actors is.)"""
+    import numpy as np
+
+    nodes = list(H)
+    A = nx.to_scipy_sparse_array(H, nodelist=nodes, weight="weight", format="csr")
+    x = np.full(len(nodes), 1.0 / len(nodes))
+    for _ in range(max_iter):
+        last = x
+        x = last + A @ last
+        x = x / (np.linalg.norm(x) or 1.0)
+        if np.abs(x - last).sum() < len(nodes) * tol:
+            return dict(zip(nodes, map(float, x)))
+    raise nx.PowerIterationFailedConvergence(max_iter)
+
+
+def _pagerank(H: nx.Graph) -> dict[str, float]:
+    return nx.pagerank(H, weight="weight", alpha=0.85, tol=1e-12, max_iter=10_000)
+
+
+MEASURES: dict[str, Callable[[nx.Graph], dict[str, float]]] = {
+    "degree": _degree,
+    "weighted_degree": _weighted_degree,
+    "betweenness": _betweenness,
+    "eigenvector": _eigenvector,
+    "pagerank": _pagerank,
+}
+"""Centralities on the collapsed graph (:func:`collapse`).
+
+``degree`` = number of distinct partners; ``weighted_degree`` = number of ties; ``betweenness`` =
+normalised betweenness on unweighted shortest paths (estimated from a seeded sample of sources beyond
+:data:`EXACT_MAX` actors, where eigenvector centrality runs its
+power iteration on a SciPy sparse matrix); ``eigenvector`` and ``pagerank`` (alpha 0.85) use
+``weight`` = number of ties."""
+
+
+def centrality_table(H: nx.Graph, measures: Iterable[str] = tuple(MEASURES)) -> pd.DataFrame:
+    """One row per actor (index ``actor_id``, sorted), one column per measure, plus ``name``,
+    ``kind``, ``country``, ``role`` from the node attributes. Values are unrounded floats."""
+    if isinstance(H, nx.MultiGraph) or H.is_directed():
+        raise TypeError("centrality_table expects the collapsed simple graph (see collapse())")
+    nodes = sorted(H.nodes)
+    frame = pd.DataFrame(index=pd.Index(nodes, name="actor_id"))
+    for col in ("name", "kind", "country", "role"):
+        frame[col] = [H.nodes[n].get(col) for n in nodes]
+    for m in measures:
+        values = MEASURES[m](H)
+        frame[m] = [float(values[n]) for n in nodes]
+    return frame
+
+
+def rank_actors(table: pd.DataFrame, measures: Iterable[str] = tuple(MEASURES)) -> pd.DataFrame:
+    """Rank of every actor under each measure (1 = most central; ties share the best rank)."""
+    measures = list(measures)
+    return table[measures].round(12).rank(ascending=False, method="min").astype(int)
+
+
+def group_measures(table: pd.DataFrame, by: str, measures: Iterable[str] = tuple(MEASURES),
+                   aggregations: Iterable[str] = ("mean", "max")) -> pd.DataFrame:
+    """Measures aggregated per group of actors (``by`` = ``kind``, ``role``, ``country`` or any column,
+    e.g. ``paper_a_group``). Columns are ``(measure, aggregation)``; ``n`` is the group size."""
+    measures, aggregations = list(measures), list(aggregations)
+    grouped = table.groupby(by, sort=True, dropna=True)
+    out = grouped[measures].agg(aggregations)
+    out.insert(0, ("n", ""), grouped.size())
+    return out
+
+
+# --------------------------------------------------------------------------------------------------
+# Paper A's ranking under different measures
+
+AGGREGATIONS: dict[str, Callable[[pd.Series], float]] = {
+    "max": lambda s: float(s.max()),
+    "mean": lambda s: float(s.mean()),
+    "sum": lambda s: float(s.sum()),
+}
+"""How a group's score is made from its members' scores: its strongest member, its average member, or
+the group's total."""
+
+
+def kendall_tau(ranks: Mapping[str, float], reference: Iterable[str] = PAPER_A_RANKING) -> float:
+    """Kendall's tau-b between ``ranks`` (group -> rank, 1 = first) and the reference order."""
+    from scipy.stats import kendalltau
+
+    reference = list(reference)
+    observed = [ranks[g] for g in reference]
+    expected = list(range(1, len(reference) + 1))
+    if len(set(observed)) == 1:
+        return float("nan")
+    return float(kendalltau(expected, observed).statistic)
+
+
+def group_scores(table: pd.DataFrame, membership: Mapping[str, str], measure: str,
+                 aggregation: str = "max", groups: Iterable[str] = PAPER_A_RANKING) -> dict[str, float]:
+    """Score of each group: ``aggregation`` of ``measure`` over its members present in ``table``
+    (NaN for a group with no member)."""
+    scores = {}
+    for g in groups:
+        members = sorted(a for a, grp in membership.items() if grp == g and a in table.index)
+        scores[g] = AGGREGATIONS[aggregation](table.loc[members, measure]) if members else float("nan")
+    return scores
+
+
+def _rank_scores(scores: Mapping[str, float]) -> dict[str, float]:
+    s = pd.Series(scores, dtype=float).round(12)
+    return s.rank(ascending=False, method="min").to_dict()
+
+
+def ranking_robustness(H: nx.Graph, actors: pd.DataFrame | None = None,
+                       measures: Iterable[str] = tuple(MEASURES),
+                       aggregations: Iterable[str] = ("max", "mean"),
+                       mapping: Mapping = PAPER_A_GROUPS,
+                       reference: Iterable[str] = PAPER_A_RANKING,
+                       table: pd.DataFrame | None = None) -> pd.DataFrame:
+    """Does paper A's ranking (mayor > business > consultant) hold under each measure and aggregation?
+
+    ``H`` is the collapsed graph; group membership comes from ``mapping`` applied to ``actors`` (or, if
+    ``actors`` is None, to the ``kind`` attribute of ``H``'s nodes). One row per (measure, aggregation):
+    the groups' scores (``score_<group>``), their ranks (``rank_<group>``, 1 = first, ties share the
+    best rank), the observed ``order`` (``>``-joined, ``=`` for ties), Kendall's tau-b against the
+    paper's order (``tau``: +1 same order, -1 reversed) and ``matches_paper`` (exact order, no ties).
+    Scores are unrounded. ``table``: ``H``'s :func:`centrality_table`, if already computed.
+    """
+    reference = list(reference)
+    if actors is None:
+        actors = pd.DataFrame({"actor_id": sorted(H.nodes),
+                               "kind": [H.nodes[n].get("kind") for n in sorted(H.nodes)]})
+    membership = group_members(actors, mapping, nodes=H.nodes)
+    measures = list(measures)
+    table = table if table is not None else centrality_table(H, measures)
+    rows = []
+    for m in measures:
+        for agg in aggregations:
+            scores = group_scores(table, membership, m, agg, reference)
+            ranks = _rank_scores(scores)
+            row = {"measure": m, "aggregation": agg}
+            row.update({f"score_{g}": scores[g] for g in reference})
+            row.update({f"rank_{g}": int(ranks[g]) if not math.isnan(ranks[g]) else None
+                        for g in reference})
+            row["order"] = _order_string(scores)
+            row["tau"] = kendall_tau(ranks, reference)
+            row["matches_paper"] = all(ranks[g] == i for i, g in enumerate(reference, 1))
+            rows.append(row)
+    return pd.DataFrame(rows)
+
+
+def _order_string(scores: Mapping[str, float]) -> str:
+    """``'consultant > mayor = business'``: groups by descending score, ``=`` for equal scores."""
+    items = sorted(scores.items(), key=lambda kv: (-round(kv[1], 12), kv[0]))
+    parts = [items[0][0]]
+    for (g_prev, s_prev), (g, s) in zip(items, items[1:]):
+        parts.append(("= " if round(s, 12) == round(s_prev, 12) else "> ") + g)
+    return " ".join(parts)
+
+
+VARIANTS: dict[str, dict] = {
+    "case (default)": {},
+    "case + context actors": {"include_context": True},
+    "both mayors": {"mapping": "mayors-both"},
+    "KSP counted as consultant": {"mapping": "ksp-as-consultant"},
+    "Prof. Suhono counted as consultant": {"mapping": "consultant-incl-suhono"},
+    "mayor credited with the city government's ties": {"mapping": "mayor-via-city-government"},
+    "KSP dropped from the network": {"drop": ("ksp",)},
+    "KSP and KSP experts dropped": {"drop": ("ksp", "ksp-experts")},
+}
+"""Alternative codings for :func:`robustness_variants`: ``include_context`` (scope), ``mapping`` (a key
+of :data:`GROUP_MAPPINGS`), ``drop`` (actor ids removed from the network before measuring)."""
+
+
+def robustness_variants(actors: pd.DataFrame, ties: pd.DataFrame,
+                        variants: Mapping[str, Mapping] = VARIANTS,
+                        measures: Iterable[str] = tuple(MEASURES),
+                        aggregations: Iterable[str] = ("max", "mean"),
+                        mapping: Mapping = PAPER_A_GROUPS,
+                        tie_readings: Iterable[tuple[str, str]] = TIE_READINGS,
+                        relation_class: Mapping[str, str] | None = None) -> pd.DataFrame:
+    """:func:`ranking_robustness` for every variant and every tie reading (relation classes x basis,
+    :data:`TIE_READINGS`), stacked with leading ``variant``, ``ties`` and ``basis`` columns.
+
+    A variant's ``mapping`` is a key of :data:`GROUP_MAPPINGS` or a mapping itself; without one the
+    ``mapping`` argument applies."""
+    frames, networks = [], {}
+    relation_class = relation_class or relation_classes()
+    readings = list(tie_readings)
+    for name, spec in variants.items():
+        for classes, basis in readings:
+            # variants that differ only in their group mapping measure the same network: measure it once
+            key = (spec.get("include_context", False), tuple(spec.get("drop", ())), classes, basis)
+            if key not in networks:
+                chosen_ties = select_ties(ties, classes, basis, relation_class)
+                G = build_multigraph(actors, chosen_ties, include_context=key[0])
+                G.remove_nodes_from([n for n in key[1] if n in G])
+                H = collapse(G)
+                networks[key] = (H, centrality_table(H, measures))
+            H, table = networks[key]
+            chosen = spec.get("mapping", mapping)
+            chosen = GROUP_MAPPINGS[chosen] if isinstance(chosen, str) else chosen
+            frame = ranking_robustness(H, actors, measures, aggregations, chosen, table=table)
+            frame.insert(0, "basis", basis)
+            frame.insert(0, "ties", classes)
+            frame.insert(0, "variant", name)
+            frames.append(frame)
+    return pd.concat(frames, ignore_index=True)
+
+
+def robustness_summary(robust: pd.DataFrame) -> pd.DataFrame:
+    """Per variant (if present) and aggregation: how many measures reproduce the paper's order, the
+    mean tau, and how often each group comes first."""
+    keys = [k for k in ("variant", "ties", "basis", "aggregation") if k in robust.columns]
+    groups = [c[len("rank_"):] for c in robust.columns if c.startswith("rank_")]
+    rows = []
+    for key, part in robust.groupby(keys, sort=False):
+        key = key if isinstance(key, tuple) else (key,)
+        row = dict(zip(keys, key))
+        row["measures"] = len(part)
+        row["match_paper"] = int(part["matches_paper"].sum())
+        row["mean_tau"] = float(part["tau"].mean())
+        for g in groups:
+            row[f"first_{g}"] = int((part[f"rank_{g}"] == 1).sum())
+        rows.append(row)
+    return pd.DataFrame(rows)
+
+
+# --------------------------------------------------------------------------------------------------
+# Ego networks and the network by year
+
+def ego_network(G: nx.MultiDiGraph, actor: str, radius: int = 1) -> nx.MultiDiGraph:
+    """The actor, its neighbours within ``radius`` (ignoring direction) and every tie among them."""
+    if actor not in G:
+        raise KeyError(f"{actor!r} is not a node of the graph")
+    nodes = nx.ego_graph(G.to_undirected(as_view=True), actor, radius=radius).nodes
+    return G.subgraph(sorted(nodes)).copy()
+
+
+def ego_summary(G: nx.MultiDiGraph, actor: str) -> pd.DataFrame:
+    """The actor's ties, one row each: partner, direction (``out``, ``in``, ``both`` for symmetric
+    ties), relation, dates and evidence segment; sorted by partner then tie."""
+    rows = []
+    for u, v, key, d in G.edges(keys=True, data=True):
+        if actor not in (u, v):
+            continue
+        partner = v if u == actor else u
+        direction = "both" if not d.get("directed") else ("out" if u == actor else "in")
+        rows.append({"partner": partner, "partner_name": G.nodes[partner].get("name"),
+                     "direction": direction, "relation": d.get("relation"), "tie_id": key,
+                     "date_start": d.get("date_start") or "", "date_end": d.get("date_end") or "",
+                     "segment_id": d.get("segment_id")})
+    cols = ["partner", "partner_name", "direction", "relation", "tie_id", "date_start", "date_end",
+            "segment_id"]
+    return pd.DataFrame(rows, columns=cols).sort_values(["partner", "tie_id"]).reset_index(drop=True)
+
+
+def _year(value) -> int | None:
+    if value is None or (isinstance(value, float) and math.isnan(value)) or str(value) == "":
+        return None
+    return int(str(value)[:4])
+
+
+def tie_years(start, end) -> tuple[int, ...]:
+    """Years a tie covers: ``start``..``end`` (inclusive) or only ``start``'s year when there is no end;
+    empty when undated."""
+    y0, y1 = _year(start), _year(end)
+    if y0 is None:
+        return ()
+    return tuple(range(y0, (y1 if y1 is not None else y0) + 1))
+
+
+def network_by_year(G: nx.MultiDiGraph, years: Iterable[int] = range(2013, 2020)) -> pd.DataFrame:
+    """Dated ties active in each year (see :func:`tie_years`): one row per year with the number of ties
+    and actors and the tie ids; undated ties are not counted (``undated`` column gives their number)."""
+    years = list(years)
+    undated = sum(1 for *_, d in G.edges(data=True) if not tie_years(d.get("date_start"), d.get("date_end")))
+    rows = []
+    for y in years:
+        active = sorted((k, u, v) for u, v, k, d in G.edges(keys=True, data=True)
+                        if y in tie_years(d.get("date_start"), d.get("date_end")))
+        actors_ = sorted({n for _, u, v in active for n in (u, v)})
+        rows.append({"year": y, "ties": len(active), "actors": len(actors_),
+                     "tie_ids": ";".join(k for k, _, _ in active),
+                     "actor_ids": ";".join(actors_), "undated": undated})
+    return pd.DataFrame(rows)
+
+
+def year_subgraph(G: nx.MultiDiGraph, year: int) -> nx.MultiDiGraph:
+    """The ties active in ``year`` and their ends (other nodes dropped)."""
+    H = nx.MultiDiGraph(**G.graph)
+    keep = [(u, v, k, d) for u, v, k, d in G.edges(keys=True, data=True)
+            if year in tie_years(d.get("date_start"), d.get("date_end"))]
+    nodes = sorted({n for u, v, _, _ in keep for n in (u, v)})
+    H.add_nodes_from((n, G.nodes[n]) for n in nodes)
+    for u, v, k, d in sorted(keep, key=lambda e: e[2]):
+        H.add_edge(u, v, key=k, **d)
+    return H
+
+
+# --------------------------------------------------------------------------------------------------
+# Exports (GraphML, GEXF, CSV)
+
+def _export_value(value):
+    """A value GraphML and GEXF can hold: lists joined with ';', missing as '', numpy scalars as
+    Python scalars."""
+    if value is None:
+        return ""
+    if isinstance(value, (list, tuple)):
+        return ";".join(str(v) for v in value)
+    if isinstance(value, bool):
+        return value
+    if hasattr(value, "item") and not isinstance(value, str):  # numpy scalar
+        value = value.item()
+    if isinstance(value, float) and math.isnan(value):
+        return ""
+    return value
+
+
+def export_graph(G: nx.Graph, node_extra: pd.DataFrame | None = None,
+                 labels: Mapping[str, str] | None = None) -> nx.Graph:
+    """A copy of ``G`` whose attributes GraphML/GEXF accept, nodes and edges in sorted order.
+
+    ``node_extra`` (index = node id) adds columns as node attributes (missing -> ''). ``labels`` sets the
+    ``label`` attribute Gephi shows (default: the node's ``name``)."""
+    H = G.__class__()
+    H.graph.update({k: _export_value(v) for k, v in G.graph.items()})
+    for n in sorted(G.nodes):
+        attrs = {k: _export_value(v) for k, v in sorted(G.nodes[n].items())}
+        if node_extra is not None:
+            for col in node_extra.columns:
+                value = node_extra[col].get(n) if n in node_extra.index else None
+                if isinstance(value, float):
+                    value = round(value, 6)
+                attrs[col] = _export_value(value)
+        attrs["label"] = (labels or {}).get(n) or attrs.get("name") or n
+        H.add_node(n, **attrs)
+    if G.is_multigraph():
+        for u, v, k, d in sorted(G.edges(keys=True, data=True), key=lambda e: (str(e[2]), e[0], e[1])):
+            H.add_edge(u, v, key=k, **{a: _export_value(x) for a, x in sorted(d.items())})
+    else:
+        for u, v, d in sorted(G.edges(data=True), key=lambda e: (e[0], e[1])):
+            H.add_edge(u, v, **{a: _export_value(x) for a, x in sorted(d.items())})
+    return H
+
+
+def graphml_bytes(G: nx.Graph) -> bytes:
+    """GraphML text of an export graph (:func:`export_graph`)."""
+    return ("\n".join(nx.generate_graphml(G, encoding="utf-8", prettyprint=True)) + "\n").encode("utf-8")
+
+
+GEXF_DESCRIPTION = ("Actors and ties of the Bandung-Seoul smart-city cooperation, coded from papers A and B "
+                    "(sister-city-compendium, data/raw/coded/)")
+GEXF_SCALE = 70.0
+"""Gephi units per unit of :func:`compendium.render.network_figures.layered_layout` (columns 3 units apart, rows
+1): about the points per unit of ``figures/network-whole``, so node sizes and distances keep its
+proportions."""
+
+
+def gephi_viz(G: nx.Graph) -> dict[str, dict]:
+    """Per node, the ``viz`` attributes of GEXF: where and how ``figures/network-whole`` draws it.
+
+    ``position`` is the deterministic layered layout of the collapsed graph
+    (:func:`compendium.render.network_figures.layered_layout`, the one the figure uses) times
+    :data:`GEXF_SCALE`; ``color`` the figure's colour of the actor's country
+    (:data:`compendium.render.network_figures.COUNTRY_COLOURS`); ``size`` the diameter of the figure's marker,
+    whose area grows with the actor's number of ties (the collapsed graph's weighted degree)."""
+    from compendium.render.network_figures import COUNTRY_COLOURS, layered_layout, marker_area
+
+    H = collapse(G) if G.is_multigraph() or G.is_directed() else G
+    pos = layered_layout(H)
+    ties = dict(H.degree(weight="weight"))
+    viz = {}
+    for n in sorted(H.nodes):
+        colour = COUNTRY_COLOURS.get(H.nodes[n].get("country"), COUNTRY_COLOURS["other"]).lstrip("#")
+        r, g, b = (int(colour[i:i + 2], 16) for i in (0, 2, 4))
+        x, y = pos[n]
+        viz[n] = {"position": {"x": round(x * GEXF_SCALE, 3), "y": round(y * GEXF_SCALE, 3), "z": 0.0},
+                  "color": {"r": r, "g": g, "b": b, "a": 1.0},
+                  "size": round(math.sqrt(marker_area(ties[n])), 3)}
+    return viz
+
+
+def gexf_bytes(G: nx.Graph, viz: Mapping[str, dict] | None = None) -> bytes:
+    """GEXF 1.2 text of an export graph (:func:`export_graph`), for Gephi; ``viz`` (node -> GEXF viz
+    attributes, see :func:`gephi_viz`) lays the graph out and colours it.
+
+    networkx stamps ``<meta lastmodifieddate>`` with the day of writing, which would make every build
+    on a new day differ. The attribute is optional in GEXF 1.2; the file carries no date, and a
+    description of where the graph comes from instead."""
+    from xml.etree.ElementTree import SubElement
+
+    from networkx.readwrite.gexf import GEXFWriter
+
+    G = G.copy()
+    for n, attrs in (viz or {}).items():
+        if n in G:
+            G.nodes[n]["viz"] = attrs
+    if G.is_multigraph():
+        # GEXF takes an edge's id from its 'id' attribute (networkx ignores the key): the tie id.
+        # GraphML carries the key as the edge's XML id already, so only the GEXF copy gets 'id'.
+        for _, _, k, d in G.edges(keys=True, data=True):
+            d["id"] = str(k)
+    writer = GEXFWriter(encoding="utf-8", prettyprint=True, version="1.2draft")
+    meta = writer.xml.find("meta")
+    meta.attrib.pop("lastmodifieddate", None)
+    SubElement(meta, "description").text = GEXF_DESCRIPTION
+    writer.add_graph(G)
+    return ("\n".join(str(writer).splitlines()) + "\n").encode("utf-8")
+
+
+def node_table(G: nx.Graph, node_extra: pd.DataFrame | None = None) -> pd.DataFrame:
+    """Nodes as a table (``actor_id`` first, lists ``;``-joined), sorted by id."""
+    E = export_graph(G, node_extra)
+    rows = [{"actor_id": n, **d} for n, d in E.nodes(data=True)]
+    return pd.DataFrame(rows).drop(columns=["label"])
+
+
+def edge_table(G: nx.Graph) -> pd.DataFrame:
+    """Edges as a table (``source``, ``target`` first), sorted by tie id (multigraph) or by ends."""
+    E = export_graph(G)
+    if E.is_multigraph():
+        rows = [{"tie_id": d.get("tie_id", k), "source": u, "target": v,
+                 **{a: x for a, x in d.items() if a not in ("tie_id", "id")}}
+                for u, v, k, d in E.edges(keys=True, data=True)]
+        return pd.DataFrame(rows).sort_values("tie_id", kind="mergesort").reset_index(drop=True)
+    rows = [{"source": min(u, v), "target": max(u, v), **d} for u, v, d in E.edges(data=True)]
+    return pd.DataFrame(rows).sort_values(["source", "target"], kind="mergesort").reset_index(drop=True)
+
+
+def export_network(G: nx.MultiDiGraph, folder: Path | str, node_extra: pd.DataFrame | None = None,
+                   labels: Mapping[str, str] | None = None, stem: str = "network") -> list[Path]:
+    """Write ``stem.graphml``, ``stem.gexf`` (the multigraph; laid out and coloured for Gephi as in
+    ``figures/network-whole``, see :func:`gephi_viz`), ``stem-collapsed.graphml`` (the weighted simple
+    graph), ``nodes.csv``, ``edges.csv`` and ``edges-collapsed.csv`` into ``folder`` through
+    :mod:`compendium.render.artefacts` (atomic, staged during a build). Returns the paths."""
+    from compendium.render import artefacts
+
+    folder = Path(folder)
+    E = export_graph(G, node_extra, labels)
+    C = export_graph(collapse(G), node_extra, labels)
+    return [
+        artefacts.write_bytes(folder / f"{stem}.graphml", graphml_bytes(E)),
+        artefacts.write_bytes(folder / f"{stem}.gexf", gexf_bytes(E, gephi_viz(G))),
+        artefacts.write_bytes(folder / f"{stem}-collapsed.graphml", graphml_bytes(C)),
+        artefacts.write_csv(node_table(G, node_extra), folder / "nodes.csv"),
+        artefacts.write_csv(edge_table(G), folder / "edges.csv"),
+        artefacts.write_csv(edge_table(collapse(G)), folder / "edges-collapsed.csv"),
+    ]
