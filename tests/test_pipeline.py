@@ -418,3 +418,23 @@ glob.glob("data/sub/*.txt")
     assert not any("outside" in line for line in lines) and "program" not in lines
     subprocess.run([sys.executable, "-c", code + "subprocess.run(['true'])\n"], check=True)
     assert "program" in log.read_text().splitlines()
+
+
+def test_workers_are_forked_only_from_a_process_without_other_threads():
+    """A forked child inherits locks that other threads may hold: with a second thread running, the
+    workers are spawned."""
+    import threading
+
+    from compendium.build.pipeline import _worker_context
+
+    alone = threading.active_count() == 1  # not so under pytest-xdist, whose workers run a thread
+    assert _worker_context().get_start_method() == (
+        "fork" if alone and sys.platform.startswith("linux") else "spawn")
+    stop = threading.Event()
+    other = threading.Thread(target=stop.wait)
+    other.start()
+    try:
+        assert _worker_context().get_start_method() == "spawn"
+    finally:
+        stop.set()
+        other.join()

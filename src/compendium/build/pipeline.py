@@ -16,7 +16,9 @@ How a build works
    ``data/`` and the library, never each other's outputs, so their order does not matter for their
    results). Their kernels are forked from a warm kernel server that has imported the scientific
    stack once (:mod:`compendium.build.warm_kernels`; ``--cold-kernels`` starts them as Jupyter does).
-   Parameters are injected into the cell tagged ``parameters`` as paths relative to
+   So that no core idles before the first notebook starts, the server starts first, and the data
+   validation and this process's imports run beside its preload; the workers are then forked from
+   this process (no import of their own). Parameters are injected into the cell tagged ``parameters`` as paths relative to
    ``notebooks/``, so the executed notebooks are the same on every clone.
 4. Artefacts a notebook writes are staged in ``build/stage/NN/`` and moved into ``figures/`` and
    ``tables/`` only when the whole notebook succeeded. The executed notebook, stripped of volatile
