@@ -49,13 +49,15 @@ LAUNCHER = Path(__file__).with_name("_kernel_launcher.py")
 #: error: the notebook that needs it imports it (and fails visibly if it cannot).
 PRELOAD = (
     "ipykernel.kernelapp", "ipykernel.ipkernel", "IPython", "numpy", "pandas", "matplotlib",
-    "matplotlib.pyplot", "networkx",
+    "matplotlib.pyplot", "networkx", "scipy.stats",
 )
-#: Imported after the server has begun to fork kernels, between requests: what only some notebooks
-#: use (statistics for the robustness and reliability tables, the grader's readers). The first
-#: kernels need not wait for them -- about half of the preload -- and a kernel forked before they
-#: are loaded imports what it uses itself, as a cold kernel would.
-PRELOAD_LATER = ("scipy.stats", "sklearn.metrics", "krippendorff", "yaml", "nbformat", "papermill")
+#: Imported after the server has begun to fork kernels, between requests: what only the grading
+#: notebook uses (agreement statistics, the assignments' YAML, notebook submissions). The first
+#: kernels -- the longest notebooks, which do not grade -- need not wait for them; a kernel forked
+#: before they are loaded imports what it uses itself, as a cold kernel would. (scipy.stats stays in
+#: PRELOAD: the network and claims notebooks, which start first, use it, and importing it twice
+#: costs more than waiting for it once.)
+PRELOAD_LATER = ("sklearn.metrics", "krippendorff", "yaml", "nbformat", "papermill")
 #: Library packages imported with PRELOAD_LATER (they import those modules).
 LIBRARY_LATER = ("compendium.grading",)
 
