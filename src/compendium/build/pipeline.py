@@ -292,9 +292,9 @@ def _reads(log: Path, root: Path) -> dict | None:
         return None
     files, dirs = set(), set()
     for line in log.read_text(encoding="utf-8").splitlines():
-        if line == "program":
-            return None
-        kind, path = line.split("\t", 1)
+        kind, _, path = line.partition("\t")
+        if kind not in ("file", "dir") or not path:
+            return None  # "program", or a line cut short: nothing to vouch for
         rel = Path(path).relative_to(root).as_posix()
         if kind == "dir" or Path(path).is_dir():  # opening a folder (os.open) is reading its listing
             dirs.add(rel)

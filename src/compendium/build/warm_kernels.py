@@ -147,7 +147,10 @@ def _become_kernel(request: dict, fds: list[int], close: list) -> None:
         os.environ.clear()
         os.environ.update(request["env"])
         if request["env"].get(READS_ENV):  # the build asks which data files the notebook reads
-            record_reads(request["env"][READS_ENV], request["env"][READS_UNDER_ENV])
+            try:
+                record_reads(request["env"][READS_ENV], request["env"][READS_UNDER_ENV])
+            except OSError:
+                pass  # no log: the build counts every data file as read
         argv = list(request["argv"])
         # ipykernel read JPY_PARENT_PID when the server imported it; give the launcher's.
         if request["env"].get("JPY_PARENT_PID"):
