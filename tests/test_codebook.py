@@ -98,5 +98,5 @@ def test_package_metadata():
     assert [s["title"] for s in PACKAGE["sources"]] == [e.citation for e in registry().values()]
     assert PACKAGE["contributors"]
     assert all(r["path"].startswith(("raw/", "reference/"))
-               or r["path"] in ("papers.csv", "claims.csv", "inconsistencies.csv", "claim_sentences.csv")
+               or r["path"] in ("papers.csv", "claims.csv", "ranking_groups.csv", "inconsistencies.csv", "claim_sentences.csv")
                for r in PACKAGE["resources"])

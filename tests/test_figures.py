@@ -64,10 +64,10 @@ def expected_items(data, aid) -> dict[tuple[str, str, str], str]:
 def build(data, reg, aid, stages=None):
     stages = data["stages"] if stages is None else stages
     if aid == "A-Bagan-1":
-        return figures.a_bagan_1(stages, **_kw(reg, aid))
+        return figures.sister_city_stages(stages, **_kw(reg, aid))
     if aid == "B-Bagan-1":
-        return figures.b_bagan_1(stages, **_kw(reg, aid))
-    return figures.b_gambar_1(stages, data["events"], **_kw(reg, aid))
+        return figures.implementation_stages(stages, **_kw(reg, aid))
+    return figures.ksp_policy_transfer(stages, data["events"], **_kw(reg, aid))
 
 
 FIGURES = ["A-Bagan-1", "B-Gambar-1", "B-Bagan-1"]

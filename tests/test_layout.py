@@ -1,5 +1,6 @@
 """The library's layout: subpackages that follow the data, notebooks on public names only, a README table
-that lists every module, and the tool that moves code written for the old flat layout."""
+that lists every module, and the tool that moves code written for the old flat layout.
+(relayout: keep old names -- the examples below are the old layout on purpose.)"""
 
 from __future__ import annotations
 
@@ -100,3 +101,7 @@ def test_old_public_names_of_papers_and_coding_still_import():
         assert hasattr(coding, name), f"compendium.coding lost {name}"
     for name in ("add", "sync", "PaperError"):
         assert hasattr(papers, name), f"compendium.papers lost {name}"
+
+
+def test_no_file_of_the_checkout_uses_the_old_layout():
+    assert _relayout().main(["--check"]) == 0, "files still use the flat layout: run python tools/relayout.py"

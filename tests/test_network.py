@@ -127,7 +127,7 @@ def test_group_measures_by_country(star):
 
 def test_group_members_mapping(star):
     actors, _ = star
-    m = nw.group_members(actors, nw.PAPER_A_GROUPS | {"mayor": {"actors": ("mayor",), "kinds": ()}})
+    m = nw.group_members(actors, STAR_MAPPING)
     assert m == {"biz": "business", "con1": "consultant", "con2": "consultant", "mayor": "mayor"}
     with pytest.raises(ValueError, match="two groups|groups"):
         nw.group_members(actors, {"a": {"actors": ("biz",), "kinds": ()},

@@ -41,7 +41,9 @@ def _default_reading(d):
 
 def _variants(d):
     if "v" not in _VARIANTS:
-        _VARIANTS["v"] = nw.robustness_variants(d["actors"], d["ties"])
+        ranking = nw.ranking(d)
+        _VARIANTS["v"] = nw.robustness_variants(d["actors"], d["ties"], nw.ranking_variants(ranking),
+                                                mapping=ranking.mapping)
     return _VARIANTS["v"]
 
 
@@ -67,7 +69,7 @@ CHECKS = [
      7, lambda d: int(_default_reading(d).apply(
          lambda r: r.score_business < min(r.score_mayor, r.score_consultant), axis=1).sum())),
     ("02_actor_network", "02-22", "of the 480 combinations (8 codings × 6 tie readings × 5 measures × 2 aggregations)",
-     (480, 8, 6), lambda d: (len(_variants(d)), len(nw.VARIANTS), len(nw.TIE_READINGS))),
+     (480, 8, 6), lambda d: (len(_variants(d)), len(nw.ranking_variants(nw.ranking(d))), len(nw.TIE_READINGS))),
     ("02_actor_network", "02-22", "4 reproduce mayor > business > consultant (all counting agreements and money",
      (4, {"no-affiliation"}), lambda d: (int(_variants(d)["matches_paper"].sum()),
                                          set(_variants(d).query("matches_paper")["ties"]))),

@@ -6,6 +6,7 @@ import pandas as pd
 import pytest
 
 from compendium.analysis import outputs as po
+from compendium.render import markdown
 
 
 def outputs_frame():
@@ -145,6 +146,6 @@ def test_timeline_table_orders_and_marks_dates():
 
 def test_markdown_escapes_and_is_stable():
     frame = pd.DataFrame({"a": ["x|y", "line\nbreak"], "b": [1.23456, float("nan")]})
-    md = po.to_markdown(frame)
+    md = markdown.dataframe(frame)
     assert md == "| a | b |\n|---|---|\n| x\\|y | 1.235 |\n| line break |  |\n"
-    assert po.to_markdown(frame) == md
+    assert markdown.dataframe(frame) == md

@@ -13,6 +13,7 @@ import pytest
 from compendium import coding
 from compendium.papers import sources
 from compendium.render import tables
+from compendium.analysis import network as nw
 
 from pathlib import Path
 
@@ -62,12 +63,12 @@ def assert_same(frame, name, columns=None):
     assert not diffs, f"{len(diffs)} cell(s) differ from data/reference/{name}.csv:\n" + "\n".join(diffs)
 
 
-def test_b_tabel_1_matches_the_printed_table(data):
-    assert_same(tables.b_tabel_1(data["conditions"]).frame, "tabel_1")
+def test_tabel_1_matches_the_printed_table(data):
+    assert_same(tables.conditions_table(data["conditions"]).frame, "tabel_1")
 
 
-def test_b_tabel_2_matches_the_printed_table_in_printed_order(data):
-    table = tables.b_tabel_2(data["policy_outputs"])
+def test_tabel_2_matches_the_printed_table_in_printed_order(data):
+    table = tables.dimension_items(data["policy_outputs"])
     assert_same(table.frame, "tabel_2")
     assert list(dict.fromkeys(table.frame["Dimensi Kerjasama"])) == [
         "Smart Government", "Smart Branding", "Smart Living", "Smart Environment"]
@@ -92,7 +93,7 @@ def test_principles_of_paper_a_differ_only_where_the_readme_says(data):
 
 def test_the_diff_names_row_column_expected_and_got(data):
     """The comparison itself can fail, and says where."""
-    frame = tables.b_tabel_2(data["policy_outputs"]).frame.copy()
+    frame = tables.dimension_items(data["policy_outputs"]).frame.copy()
     frame.loc[9, "Implementasi Kerjasama"] = "Dissemination"
     diffs = cell_diff(frame, transcription("tabel_2"), COLUMNS["tabel_2"])
     assert len(diffs) == 1
@@ -107,7 +108,7 @@ def test_printed_column_headers_are_the_papers_words(header):
 
 
 def test_english_columns_stand_beside_every_table(data):
-    for table in (tables.b_tabel_1(data["conditions"]), tables.b_tabel_2(data["policy_outputs"]),
+    for table in (tables.conditions_table(data["conditions"]), tables.dimension_items(data["policy_outputs"]),
                   tables.ksp_steps(data["stages"]), tables.principles(data["principles"])):
         en = [c for c in table.frame.columns if c.endswith("(EN)")]
         assert en, f"{table.artefact_id} has no English column"
@@ -117,7 +118,7 @@ def test_english_columns_stand_beside_every_table(data):
 
 # ------------------------------------------------------------------------------ reconstructions (A)
 def test_cooperation_map_holds_every_tabel_2_item_and_says_where_support_comes_from(data):
-    t = tables.a_cooperation_map(data["policy_outputs"], data["segments"], data["actors"])
+    t = tables.cooperation_map(data["policy_outputs"], data["segments"], data["actors"])
     f = t.frame
     printed = {r["implementasi_kerjasama"] for r in transcription("tabel_2")}
     assert printed <= set(f["Isi"]), f"Tabel 2 items missing from the map: {printed - set(f['Isi'])}"
@@ -136,7 +137,7 @@ def test_cooperation_map_holds_every_tabel_2_item_and_says_where_support_comes_f
 
 
 def test_cooperation_map_evidence_is_paper_a_on_the_stated_pages(data):
-    f = tables.a_cooperation_map(data["policy_outputs"], data["segments"], data["actors"]).frame
+    f = tables.cooperation_map(data["policy_outputs"], data["segments"], data["actors"]).frame
     seg = data["segments"].set_index("segment_id")
     for _, row in f[f["Segmen A"] != ""].iterrows():
         ids = row["Segmen A"].split("; ")
@@ -146,7 +147,7 @@ def test_cooperation_map_evidence_is_paper_a_on_the_stated_pages(data):
 
 
 def test_actor_roles_stated_vs_inferred_and_ranking(data):
-    t = tables.a_actor_roles(data["actors"], data["segments"])
+    t = tables.actor_roles(data["actors"], data["segments"], data["ranking_groups"])
     f = t.frame
     actors = data["actors"].set_index("name")
     for _, row in f.iterrows():
@@ -160,7 +161,8 @@ def test_actor_roles_stated_vs_inferred_and_ranking(data):
     assert "pebisnis Korea Selatan" in by_rank[2]
     assert "LAPI ITB" in by_rank[3]
     # the ranking rests on paper A's own sentence, on p. 573
-    seg = data["segments"].set_index("segment_id").loc[tables.RANKING_SEGMENT]
+    ranking = nw.ranking(data)
+    seg = data["segments"].set_index("segment_id").loc[ranking.segments[("default", ranking.order[0])]]
     assert "Aktor signifikan kedua adalah pebisnis" in seg["quote"] and int(seg["page"]) == 573
     assert [h.page for h in sources.paper("A").find(seg["quote"])] == [573]
 

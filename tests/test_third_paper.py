@@ -218,3 +218,29 @@ def test_the_package_describes_the_new_text_like_the_others(project):
     assert next(f for f in claims if f["name"] == "paper")["constraints"]["enum"] == \
         ["A", "B", "C", "AB", "AC", "BC", "ABC"]
     assert [s["title"] for s in package["sources"]][-1] == CITATION
+
+
+def test_claims_ranking_and_tables_do_not_change_with_a_third_paper(project, monkeypatch):
+    """Nothing in the library names A or B, so a third paper changes no verdict, no ranking group and no
+    table of A or B; where the evidence lists every paper, it now lists C too."""
+    from compendium import coding
+    from compendium.analysis import claims
+    from compendium.render import tables
+    from compendium.analysis import network as nw
+
+    monkeypatch.setenv("COMPENDIUM_ROOT", str(project))
+    shutil.copy(ROOT / "outputs.yml", project / "outputs.yml")  # the artefact registry the table recipes read
+    data = coding.load(project / "data")
+    ledger = claims.evaluate(None, claims.load_tables(project / "data")).set_index("claim_id")
+    committed = {r["claim_id"]: r for r in _rows(ROOT / "tables" / "claims-ledger.csv")}
+    assert {c: r["verdict"] for c, r in committed.items()} == ledger["verdict"].to_dict()
+    old = committed["method-literature-study"]["evidence"]
+    assert ledger.loc["method-literature-study", "evidence"] == old.replace(" (", ", C 0 (", 1)
+    # the ranking is paper A's (ranking_groups.csv): a mayor of another city is in none of its groups
+    ranking = nw.ranking(data)
+    assert ranking.order == ("mayor", "business", "consultant")
+    members = nw.group_members(data["actors"], ranking.mapping)
+    assert "tri-rismaharini" not in members and members["ridwan-kamil"] == "mayor"
+    roles = tables.actor_roles(data["actors"], data["segments"], data["ranking_groups"])
+    assert roles.artefact_id == "A-actor-roles" and "Tri Rismaharini" not in set(roles.frame["Aktor"])
+    assert tables.principles(data["principles"]).artefact_id == "B-principles"

@@ -19,20 +19,22 @@ Two graphs
 By default only the actors of the case (``scope == "case"``) are nodes; ``include_context=True`` adds the
 background actors (Quebec, Surabaya–Xiamen, …). A tie is kept only when both its ends are nodes.
 
-Paper A's ranking
------------------
-Paper A (HASIL DAN PEMBAHASAN, p. 573) ranks the actors: "aktor yang paling signifikan terlibat adalah
+A paper's ranking of actors
+---------------------------
+A paper may rank groups of actors (paper A, p. 573: "aktor yang paling signifikan terlibat adalah
 politisi terpilih yakni walikota sedang menjabat. Aktor signifikan kedua adalah pebisnis diikuti oleh
-konsultan". :data:`PAPER_A_GROUPS` maps actors to those three groups (explicit data, see its docstring);
+konsultan"). Which coded actors stand for each group is a judgement, coded with its quotes in
+``data/ranking_groups.csv`` and read by :func:`ranking`; nothing here names a paper or a group.
 :func:`ranking_robustness` ranks the groups under several centrality measures and aggregations and
 compares each ranking with the paper's (Kendall's tau); :func:`robustness_variants` repeats that over
-alternative codings (scope, the group mapping, KSP dropped).
+alternative codings (:func:`ranking_variants`: scope, the alternative readings of the groups, KSP dropped).
 """
 
 from __future__ import annotations
 
 import math
 from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass
 from pathlib import Path
 
 import networkx as nx
@@ -101,63 +103,60 @@ def select_ties(ties: pd.DataFrame, classes: str = DEFAULT_TIE_READING[0],
     return ties[keep]
 
 # --------------------------------------------------------------------------------------------------
-# Paper A's three groups
+# A paper's ranking of actor groups (data/ranking_groups.csv)
 
-PAPER_A_RANKING: tuple[str, ...] = ("mayor", "business", "consultant")
-"""Paper A's order of significance, most significant first (p. 573)."""
-
-PAPER_A_GROUPS: dict[str, dict[str, tuple[str, ...]]] = {
-    "mayor": {"actors": ("ridwan-kamil",), "kinds": ()},
-    "business": {"actors": (), "kinds": ("business", "bank")},
-    "consultant": {"actors": (), "kinds": ("consultant", "research-institute")},
-}
-"""Which coded actors stand for paper A's three groups (the default mapping).
-
-* ``mayor`` -- "politisi terpilih yakni walikota sedang menjabat": the elected, sitting mayor of Bandung,
-  Ridwan Kamil (``ridwan-kamil``). Paper A also calls *both* mayors internal actors ("walikota Bandung dan
-  walikota Seoul"); :data:`GROUP_MAPPINGS` ``"mayors-both"`` adds ``seoul-mayor``.
-* ``business`` -- "pebisnis": every actor of kind ``business`` or ``bank`` (the Korean investors as a
-  group, Posco, PT Total Solution Intelligent, Korean Exim Bank). Context actors of these kinds (the
-  magazine *Asia's Tech Ecosystem*) are members only when the graph includes context actors.
-* ``consultant`` -- "konsultan": every actor of kind ``consultant`` or ``research-institute`` (LAPI ITB, the
-  KSP experts, The Seoul Institute, Intelligent Transport Society of Korea, Dongil Eng. Consultants).
-  Paper A also says the consultant's role on Seoul's side is played by KSP ("peran konsultan di pihak
-  Kota Seoul dilaksanakan dengan melibatkan ... KSP"), but KSP is coded kind ``programme``;
-  :data:`GROUP_MAPPINGS` ``"ksp-as-consultant"`` adds it.
-
-Each group is ``{"actors": explicit actor ids, "kinds": actor kinds}``; an actor belongs to a group when
-its id is listed or its kind is. An actor must not fall into two groups.
-"""
-
-GROUP_MAPPINGS: dict[str, dict[str, dict[str, tuple[str, ...]]]] = {
-    "default": PAPER_A_GROUPS,
-    "mayors-both": {
-        **PAPER_A_GROUPS,
-        "mayor": {"actors": ("ridwan-kamil", "seoul-mayor"), "kinds": ()},
-    },
-    "ksp-as-consultant": {
-        **PAPER_A_GROUPS,
-        "consultant": {"actors": ("ksp",), "kinds": ("consultant", "research-institute")},
-    },
-    "consultant-incl-suhono": {
-        **PAPER_A_GROUPS,
-        "consultant": {"actors": ("suhono-harso-supangkat",),
-                       "kinds": ("consultant", "research-institute")},
-    },
-    "mayor-via-city-government": {
-        **PAPER_A_GROUPS,
-        "mayor": {"actors": ("ridwan-kamil", "bandung-city"), "kinds": ()},
-    },
-}
-"""Alternative readings of paper A's groups, for the robustness check (see :data:`PAPER_A_GROUPS`).
-
-``consultant-incl-suhono`` adds the LAPI ITB expert Prof. Suhono (kind ``person``) to the consultants.
-``mayor-via-city-government`` credits the Bandung city government's ties to the mayor: paper A says the
-city government's "upaya komunikasi aktif" was made "atas instruksi dan visi misi Walikota terpilih"
-(p. 575), and the papers mostly write "Pemerintah Kota Bandung" where the mayor's agency is meant."""
+GroupMapping = dict[str, dict[str, tuple[str, ...]]]
+"""Which coded actors stand for each group: ``{group: {"actors": actor ids, "kinds": actor kinds}}``, the
+groups in the paper's order (most significant first). An actor belongs to a group when its id is listed
+or its kind is; an actor must not fall into two groups."""
 
 
-def group_members(actors: pd.DataFrame, mapping: Mapping = PAPER_A_GROUPS,
+@dataclass(frozen=True)
+class Ranking:
+    """A paper's printed ranking of actor groups, as coded in ``data/ranking_groups.csv``.
+
+    ``order``: the groups, most significant first; ``words``: the paper's word for each group
+    (Indonesian, as printed); ``mapping``: the default reading of the groups (a :data:`GroupMapping`, the
+    one the claim is checked on); ``readings``: the alternative readings by name, each the default with
+    one group changed (robustness variants); ``segments``: the quote behind each reading's group.
+    """
+
+    claim_id: str
+    order: tuple[str, ...]
+    words: dict[str, str]
+    mapping: GroupMapping
+    readings: dict[str, GroupMapping]
+    segments: dict[tuple[str, str], str]
+
+
+def ranking(data, claim_id: str | None = None) -> Ranking:
+    """The ranking of ``claim_id`` from the loaded ``ranking_groups`` table (or the dict of tables
+    :func:`compendium.coding.load` returns). Without ``claim_id`` the table must hold one claim's
+    ranking. Raises ``LookupError`` when there is none (or more than one to choose from)."""
+    table = data["ranking_groups"] if isinstance(data, Mapping) else data
+    claims = list(dict.fromkeys(table["claim_id"]))
+    if claim_id is None:
+        if len(claims) != 1:
+            raise LookupError(f"ranking_groups.csv holds the rankings of {claims or 'no claim'}; name the claim")
+        claim_id = claims[0]
+    rows = table[table["claim_id"] == claim_id]
+    base = rows[rows["reading"] == "default"].sort_values("rank", kind="stable")
+    if base.empty:
+        raise LookupError(f"ranking_groups.csv has no default reading of claim {claim_id!r}")
+
+    def rule(row) -> dict[str, tuple[str, ...]]:
+        return {"actors": tuple(as_list(row["actors"])), "kinds": tuple(as_list(row["kinds"]))}
+
+    mapping = {r["group"]: rule(r) for _, r in base.iterrows()}
+    readings: dict[str, GroupMapping] = {}
+    for _, r in rows[rows["reading"] != "default"].iterrows():
+        readings.setdefault(r["reading"], dict(mapping))[r["group"]] = rule(r)
+    return Ranking(claim_id=claim_id, order=tuple(mapping), words=dict(zip(base["group"], base["label"])),
+                   mapping=mapping, readings=readings,
+                   segments={(r["reading"], r["group"]): r["segment_id"] for _, r in rows.iterrows()})
+
+
+def group_members(actors: pd.DataFrame, mapping: Mapping,
                   nodes: Iterable[str] | None = None) -> dict[str, str]:
     """``{actor_id: group}`` for the actors that fall into one of ``mapping``'s groups.
 
@@ -360,7 +359,7 @@ def rank_actors(table: pd.DataFrame, measures: Iterable[str] = tuple(MEASURES)) 
 def group_measures(table: pd.DataFrame, by: str, measures: Iterable[str] = tuple(MEASURES),
                    aggregations: Iterable[str] = ("mean", "max")) -> pd.DataFrame:
     """Measures aggregated per group of actors (``by`` = ``kind``, ``role``, ``country`` or any column,
-    e.g. ``paper_a_group``). Columns are ``(measure, aggregation)``; ``n`` is the group size."""
+    e.g. a ranking's group). Columns are ``(measure, aggregation)``; ``n`` is the group size."""
     measures, aggregations = list(measures), list(aggregations)
     grouped = table.groupby(by, sort=True, dropna=True)
     out = grouped[measures].agg(aggregations)
@@ -369,7 +368,7 @@ def group_measures(table: pd.DataFrame, by: str, measures: Iterable[str] = tuple
 
 
 # --------------------------------------------------------------------------------------------------
-# Paper A's ranking under different measures
+# A ranking under different measures
 
 AGGREGATIONS: dict[str, Callable[[pd.Series], float]] = {
     "max": lambda s: float(s.max()),
@@ -380,11 +379,12 @@ AGGREGATIONS: dict[str, Callable[[pd.Series], float]] = {
 the group's total."""
 
 
-def kendall_tau(ranks: Mapping[str, float], reference: Iterable[str] = PAPER_A_RANKING) -> float:
-    """Kendall's tau-b between ``ranks`` (group -> rank, 1 = first) and the reference order."""
+def kendall_tau(ranks: Mapping[str, float], reference: Iterable[str] | None = None) -> float:
+    """Kendall's tau-b between ``ranks`` (group -> rank, 1 = first) and the reference order (the
+    paper's, most significant first; default: the order of ``ranks``' keys)."""
     from scipy.stats import kendalltau
 
-    reference = list(reference)
+    reference = list(ranks if reference is None else reference)
     observed = [ranks[g] for g in reference]
     expected = list(range(1, len(reference) + 1))
     if len(set(observed)) == 1:
@@ -393,11 +393,11 @@ def kendall_tau(ranks: Mapping[str, float], reference: Iterable[str] = PAPER_A_R
 
 
 def group_scores(table: pd.DataFrame, membership: Mapping[str, str], measure: str,
-                 aggregation: str = "max", groups: Iterable[str] = PAPER_A_RANKING) -> dict[str, float]:
-    """Score of each group: ``aggregation`` of ``measure`` over its members present in ``table``
-    (NaN for a group with no member)."""
+                 aggregation: str = "max", groups: Iterable[str] | None = None) -> dict[str, float]:
+    """Score of each group (default: every group of ``membership``): ``aggregation`` of ``measure`` over
+    its members present in ``table`` (NaN for a group with no member)."""
     scores = {}
-    for g in groups:
+    for g in (dict.fromkeys(membership.values()) if groups is None else groups):
         members = sorted(a for a, grp in membership.items() if grp == g and a in table.index)
         scores[g] = AGGREGATIONS[aggregation](table.loc[members, measure]) if members else float("nan")
     return scores
@@ -410,12 +410,15 @@ def _rank_scores(scores: Mapping[str, float]) -> dict[str, float]:
 
 def ranking_robustness(H: nx.Graph, actors: pd.DataFrame | None = None,
                        measures: Iterable[str] = tuple(MEASURES),
-                       aggregations: Iterable[str] = ("max", "mean"),
-                       mapping: Mapping = PAPER_A_GROUPS,
-                       reference: Iterable[str] = PAPER_A_RANKING,
+                       aggregations: Iterable[str] = ("max", "mean"), *,
+                       mapping: GroupMapping,
+                       reference: Iterable[str] | None = None,
                        table: pd.DataFrame | None = None) -> pd.DataFrame:
-    """Does paper A's ranking (mayor > business > consultant) hold under each measure and aggregation?
+    """Does a paper's ranking of actor groups (e.g. paper A's mayor > business > consultant) hold under
+    each measure and aggregation?
 
+    ``mapping`` says which actors stand for each group (:attr:`Ranking.mapping`, or one of its
+    :attr:`~Ranking.readings`); ``reference`` is the paper's order (default: the order of ``mapping``).
     ``H`` is the collapsed graph; group membership comes from ``mapping`` applied to ``actors`` (or, if
     ``actors`` is None, to the ``kind`` attribute of ``H``'s nodes). One row per (measure, aggregation):
     the groups' scores (``score_<group>``), their ranks (``rank_<group>``, 1 = first, ties share the
@@ -423,7 +426,7 @@ def ranking_robustness(H: nx.Graph, actors: pd.DataFrame | None = None,
     paper's order (``tau``: +1 same order, -1 reversed) and ``matches_paper`` (exact order, no ties).
     Scores are unrounded. ``table``: ``H``'s :func:`centrality_table`, if already computed.
     """
-    reference = list(reference)
+    reference = list(mapping if reference is None else reference)
     if actors is None:
         actors = pd.DataFrame({"actor_id": sorted(H.nodes),
                                "kind": [H.nodes[n].get("kind") for n in sorted(H.nodes)]})
@@ -455,32 +458,38 @@ def _order_string(scores: Mapping[str, float]) -> str:
     return " ".join(parts)
 
 
-VARIANTS: dict[str, dict] = {
+SCOPE_VARIANTS: dict[str, dict] = {
     "case (default)": {},
     "case + context actors": {"include_context": True},
-    "both mayors": {"mapping": "mayors-both"},
-    "KSP counted as consultant": {"mapping": "ksp-as-consultant"},
-    "Prof. Suhono counted as consultant": {"mapping": "consultant-incl-suhono"},
-    "mayor credited with the city government's ties": {"mapping": "mayor-via-city-government"},
+}
+DROP_VARIANTS: dict[str, dict] = {
     "KSP dropped from the network": {"drop": ("ksp",)},
     "KSP and KSP experts dropped": {"drop": ("ksp", "ksp-experts")},
 }
-"""Alternative codings for :func:`robustness_variants`: ``include_context`` (scope), ``mapping`` (a key
-of :data:`GROUP_MAPPINGS`), ``drop`` (actor ids removed from the network before measuring)."""
+"""Codings of the network itself for the robustness check: its scope, and the actors removed before
+measuring (KSP dominates paper B's evidence and paper A calls it the consultant on Seoul's side)."""
+
+
+def ranking_variants(ranking: Ranking) -> dict[str, dict]:
+    """Every alternative coding for :func:`robustness_variants`, in order: the scope variants, one per
+    alternative reading of the ranking's groups (``data/ranking_groups.csv``), the drop variants."""
+    return {**SCOPE_VARIANTS, **{name: {"mapping": m} for name, m in ranking.readings.items()},
+            **DROP_VARIANTS}
 
 
 def robustness_variants(actors: pd.DataFrame, ties: pd.DataFrame,
-                        variants: Mapping[str, Mapping] = VARIANTS,
+                        variants: Mapping[str, Mapping],
                         measures: Iterable[str] = tuple(MEASURES),
-                        aggregations: Iterable[str] = ("max", "mean"),
-                        mapping: Mapping = PAPER_A_GROUPS,
+                        aggregations: Iterable[str] = ("max", "mean"), *,
+                        mapping: GroupMapping,
                         tie_readings: Iterable[tuple[str, str]] = TIE_READINGS,
                         relation_class: Mapping[str, str] | None = None) -> pd.DataFrame:
     """:func:`ranking_robustness` for every variant and every tie reading (relation classes x basis,
     :data:`TIE_READINGS`), stacked with leading ``variant``, ``ties`` and ``basis`` columns.
 
-    A variant's ``mapping`` is a key of :data:`GROUP_MAPPINGS` or a mapping itself; without one the
-    ``mapping`` argument applies."""
+    ``variants`` as :func:`ranking_variants` makes them: ``include_context`` (scope), ``mapping`` (a
+    :data:`GroupMapping`), ``drop`` (actor ids removed from the network before measuring); a variant
+    without a ``mapping`` uses the ``mapping`` argument (the ranking's default reading)."""
     frames, networks = [], {}
     relation_class = relation_class or relation_classes()
     readings = list(tie_readings)
@@ -495,9 +504,8 @@ def robustness_variants(actors: pd.DataFrame, ties: pd.DataFrame,
                 H = collapse(G)
                 networks[key] = (H, centrality_table(H, measures))
             H, table = networks[key]
-            chosen = spec.get("mapping", mapping)
-            chosen = GROUP_MAPPINGS[chosen] if isinstance(chosen, str) else chosen
-            frame = ranking_robustness(H, actors, measures, aggregations, chosen, table=table)
+            frame = ranking_robustness(H, actors, measures, aggregations, mapping=spec.get("mapping", mapping),
+                                       table=table)
             frame.insert(0, "basis", basis)
             frame.insert(0, "ties", classes)
             frame.insert(0, "variant", name)

@@ -59,14 +59,13 @@ PARTIAL_DATE = re.compile(r"^(\d{4})(?:-(\d{2})(?:-(\d{2}))?)?$")
 # What a pattern means, in words, for the messages (keyed by the pattern in datapackage.json).
 _PATTERN_HINTS = {
     r"^[a-z0-9]+(-[a-z0-9]+)*$": "a lower-case slug of letters, digits and single hyphens, e.g. 'ridwan-kamil'",
-    r"^[ab]-[a-z0-9]+(-[a-z0-9]+)*$": "a segment id: a registered paper's id in lower case, '-' and a lower-case slug, e.g. 'a-actor-ranking'",
+    r"^<paper>-[a-z0-9]+(-[a-z0-9]+)*$": "a segment id: a registered paper's id in lower case, '-' and a lower-case slug, e.g. '<paper>-actor-ranking'",
     r"^[a-z0-9]+(-[a-z0-9]+)*(;[a-z0-9]+(-[a-z0-9]+)*)*$": "ids separated by ';' without spaces, e.g. 'bandung-city;ksp'",
     r"^[^;\s]([^;]*[^;\s])?(;[^;\s]([^;]*[^;\s])?)*$": "names separated by ';' with no spaces around ';' and no empty items",
     r"^[0-9]{4}(-(0[1-9]|1[0-2])(-(0[1-9]|[12][0-9]|3[01]))?)?$": "an ISO 8601 date, possibly partial: YYYY, YYYY-MM or YYYY-MM-DD",
 }
-# The segment-id prefix inside a pattern, generated from the paper registry: '[ab]-' for papers A and B
-# (after '^' or ';'); its hint above is written for the two-paper form.
-# (a pattern's segment-id prefix, generated from the paper registry, is read as the two-paper '[ab]-')
+# A pattern's segment-id prefix (after '^' or ';') is generated from the paper registry
+# (compendium.papers.SEGMENT_CLASS); the hints read it as '<paper>-', and a message names the registered prefixes.
 _TYPE_HINTS = {"integer": "a whole number", "boolean": "true or false", "number": "a number",
                "date": "a date YYYY-MM-DD"}
 
@@ -400,11 +399,22 @@ def _cell_line(path: str, line: int, f: dict, cell: str, notes: dict) -> str:
     if name == "enum":
         return f"{where}: '{cell}' is not an allowed value; expected one of: {', '.join(map(str, c['enum']))}"
     if name == "pattern":
-        hint = _PATTERN_HINTS.get(_SEGMENT_CLASS.sub("[ab]-", c["pattern"]), "a match for " + c["pattern"])
+        hint = _pattern_hint(c["pattern"])
         return f"{where}: '{cell}' has the wrong form; expected {hint}"
     if name in ("minimum", "maximum"):
         return f"{where}: '{cell}' is out of range; expected {_range(c)}"
     return f"{where}: '{cell}' breaks the constraint '{name}' ({notes[name]}); expected {c.get(name)}"
+
+
+def _pattern_hint(pattern: str) -> str:
+    """What a pattern asks for, in words: its hint, a segment-id prefix read as any registered paper's and
+    the example given with the first one's (``a`` of ``^[ab]-...``)."""
+    hint = _PATTERN_HINTS.get(_SEGMENT_CLASS.sub("<paper>-", pattern), "a match for " + pattern)
+    m = _SEGMENT_CLASS.search(pattern)
+    if m:
+        inner = m.group(1)[1:-1]
+        hint = hint.replace("<paper>", inner[0] if m.group(1).startswith("[") else inner.split("|")[0])
+    return hint
 
 
 def _check_primary_key(t: _Table, problems: list[str]) -> None:
@@ -429,7 +439,7 @@ def _expect(f: dict) -> str:
     if "enum" in c:
         return "one of: " + ", ".join(map(str, c["enum"]))
     if "pattern" in c:
-        return _PATTERN_HINTS.get(_SEGMENT_CLASS.sub("[ab]-", c["pattern"]), "a match for " + c["pattern"])
+        return _pattern_hint(c["pattern"])
     if f.get("type") == "integer":
         return _range(c) if ("minimum" in c or "maximum" in c) else "a whole number"
     return f"a value ({f.get('description', f['name']).rstrip('.')})"
@@ -626,6 +636,7 @@ def _check_rules(folder: Path, tables: dict[str, _Table], problems: list[str]) -
     _check_classes(tables, problems)
     _check_inconsistencies(folder, tables, problems)
     _check_claim_sentences(tables, problems)
+    _check_ranking_groups(tables, problems)
 
 
 #: relations the coding scheme calls symmetric: coded with directed=false (all others: directed=true)
@@ -701,7 +712,7 @@ def _check_scheme_rules(folder: Path, tables: dict[str, _Table], problems: list[
                 stated_by = split_set(rec["paper"], ids)
             except KeyError:
                 continue  # not a set of registered papers: reported by the cell checks
-            for col in ("segment_id", "restated_in"):
+            for col in ("segment_id", "restated_in", "context_segments"):
                 for sid in as_list(rec.get(col, "")):
                     owner = paper_of_segment(sid, folder)
                     if owner is not None and owner not in stated_by:
@@ -788,3 +799,44 @@ def _check_claim_sentences(tables: dict[str, _Table], problems: list[str]) -> No
         elif rec["claim_id"] or rec["reason"] == "finding":
             problems.append(f"{cs.path} line {line}, column 'reason': '{rec['reason']}' (claim '{rec['claim_id']}') for "
                             "decision 'not-a-claim'; expected no claim_id and a reason other than 'finding'")
+
+
+def _check_ranking_groups(tables: dict[str, _Table], problems: list[str]) -> None:
+    """``ranking_groups.csv``: per claim, the ``default`` reading gives every group once, ranked 1, 2, 3...
+    without gaps; an alternative reading changes one group of the default (same rank and word); a row
+    names at least one actor or kind, and its kinds are categories of ``actors.kind``."""
+    rg = _usable(tables, "ranking-groups")
+    if rg is None:
+        return
+    actors = tables.get("actors")
+    kind_field = next((f for f in actors.fields if f["name"] == "kind"), {}) if actors is not None else {}
+    kinds = kind_field.get("constraints", {}).get("enum")
+    default: dict[str, dict[str, dict]] = {}
+    for line, rec in rg.records():
+        if rec["reading"] == "default":
+            default.setdefault(rec["claim_id"], {})[rec["group"]] = rec
+    for claim_id, groups in default.items():
+        ranks = sorted(int(r["rank"]) for r in groups.values() if r["rank"].isdigit())
+        if ranks != list(range(1, len(groups) + 1)):
+            problems.append(f"{rg.path}: claim '{claim_id}', reading 'default': ranks {ranks}; expected each of "
+                            f"1 to {len(groups)} once (the paper's order of its {len(groups)} groups)")
+    for line, rec in rg.records():
+        if not rec["actors"] and not rec["kinds"]:
+            problems.append(f"{rg.path} line {line}, column 'actors': '' and kinds ''; expected the group's actors, "
+                            "its kinds, or both")
+        for kind in as_list(rec["kinds"]):
+            if kinds and kind not in kinds:
+                problems.append(f"{rg.path} line {line}, column 'kinds': '{kind}' is not a kind of actors.csv; "
+                                f"expected one of: {', '.join(kinds)}")
+        if rec["reading"] == "default":
+            continue
+        base = default.get(rec["claim_id"], {}).get(rec["group"])
+        if base is None:
+            problems.append(f"{rg.path} line {line}, column 'group': '{rec['group']}' is not a group of the default "
+                            f"reading of claim '{rec['claim_id']}'; expected one of: "
+                            f"{', '.join(default.get(rec['claim_id'], {})) or '(no default rows)'}")
+            continue
+        for col in ("rank", "label"):
+            if rec[col] != base[col]:
+                problems.append(f"{rg.path} line {line}, column '{col}': '{rec[col]}' for group '{rec['group']}'; "
+                                f"expected '{base[col]}' as in the default reading")

@@ -4,15 +4,20 @@ Every function TAKES the coded DataFrames (``compendium.coding.load()``) and the
 the registry, ``outputs.yml``) and RETURNS a :class:`matplotlib.figure.Figure` -- no file I/O here; the
 notebooks save with :func:`compendium.render.artefacts.save_figure`. Figures are 16 cm wide (page width).
 
-==============  =========================================================================================
-artefact        function
-==============  =========================================================================================
-A-Bagan-1       :func:`a_bagan_1` -- paper A's sister-city stages (stages.csv ``sci-stages``), reconstructed
-B-Gambar-1      :func:`b_gambar_1` -- policy transfer in KSP: the three KSP phases, the 2017/18 bus-system
-                consultation on a timeline (with the May 2019 final session), the six KSP steps with venues
-B-Bagan-1       :func:`b_bagan_1` -- the six implementation stages of the Bandung–Seoul cooperation,
-                reconstructed (stages.csv ``bandung-seoul-implementation``)
-==============  =========================================================================================
+A function is a *recipe* for a kind of figure; which artefact (and paper) it draws is the ``recipe`` field
+of ``outputs.yml``, so no function names a paper:
+
+=====================  ==================================================================================
+recipe                 function (artefact in outputs.yml)
+=====================  ==================================================================================
+sister-city-stages     :func:`sister_city_stages` -- the sister-city stages (stages.csv ``sci-stages``),
+                       reconstructed (A's Bagan 1)
+ksp-policy-transfer    :func:`ksp_policy_transfer` -- policy transfer in KSP: the three KSP phases, the
+                       2017/18 bus-system consultation on a timeline (with the May 2019 final session), the
+                       six KSP steps with venues (B's Gambar 1)
+implementation-stages  :func:`implementation_stages` -- the six implementation stages of the Bandung–Seoul
+                       cooperation, reconstructed (stages.csv ``bandung-seoul-implementation``; B's Bagan 1)
+=====================  ==================================================================================
 
 Checkability. Every text drawn carries a ``gid``:
 
@@ -252,15 +257,17 @@ def _sequence(stages: pd.DataFrame, name: str) -> pd.DataFrame:
     return rows
 
 
-def a_bagan_1(stages: pd.DataFrame, *, caption: str, caption_en: str = "", source: str = "", note: str = ""):
-    """Paper A, Bagan 1: the stages of formulating sister-city cooperation (after Sister Cities
+def sister_city_stages(stages: pd.DataFrame, *, caption: str, caption_en: str = "", source: str = "",
+                       note: str = ""):
+    """Paper A's Bagan 1: the stages of formulating sister-city cooperation (after Sister Cities
     International), a reconstruction -- the image is lost, and paper A says five stages before it and six
     in its method."""
     return _stage_chart(stages, "sci-stages", caption, caption_en, source, note)
 
 
-def b_bagan_1(stages: pd.DataFrame, *, caption: str, caption_en: str = "", source: str = "", note: str = ""):
-    """Paper B, Bagan 1: the six implementation stages of the Bandung–Seoul sister-city cooperation,
+def implementation_stages(stages: pd.DataFrame, *, caption: str, caption_en: str = "", source: str = "",
+                          note: str = ""):
+    """Paper B's Bagan 1: the six implementation stages of the Bandung–Seoul sister-city cooperation,
     a reconstruction from the paragraphs printed after the (lost) chart."""
     return _stage_chart(stages, "bandung-seoul-implementation", caption, caption_en, source, note)
 
@@ -316,10 +323,10 @@ def _row_of_boxes(sheet, y, items, n_cols, box_h=None, gap=0.3):
     return y - top
 
 
-def b_gambar_1(stages: pd.DataFrame, events: pd.DataFrame, *, caption: str, caption_en: str = "",
-               source: str = "", note: str = "", period_event: str = "ksp-bus-consultation-2017-2018",
-               final_session_event: str = "ksp-final-session-2019"):
-    """Paper B, Gambar 1 "Proses Policy Transfer dalam Knowledge Sharing Program", redrawn (the image is
+def ksp_policy_transfer(stages: pd.DataFrame, events: pd.DataFrame, *, caption: str, caption_en: str = "",
+                        source: str = "", note: str = "", period_event: str = "ksp-bus-consultation-2017-2018",
+                        final_session_event: str = "ksp-final-session-2019"):
+    """Paper B's Gambar 1 "Proses Policy Transfer dalam Knowledge Sharing Program", redrawn (the image is
     lost): (a) the three KSP phases; (b) the 2017/18 bus-system consultation's four phases on a timeline,
     with the paper's "about a year, 2017-2018" and the final session of 6-9 May 2019; (c) the six KSP
     steps with their venues."""
@@ -530,3 +537,8 @@ def layout_problems(fig, tolerance_px: float = 0.5) -> list[str]:
                     and min(e1.y1, e2.y1) - max(e1.y0, e2.y0) > tolerance_px):
                 problems.append(f"{n1} overlaps {n2}")
     return problems
+
+
+RECIPES = {"sister-city-stages": sister_city_stages, "ksp-policy-transfer": ksp_policy_transfer,
+           "implementation-stages": implementation_stages}
+"""The figure functions by recipe name (the ``recipe`` of a figure in ``outputs.yml``)."""

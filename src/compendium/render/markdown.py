@@ -40,3 +40,10 @@ def table(header, rows, **cell_options) -> list[str]:
     lines = ["| " + " | ".join(header) + " |", "|" + "|".join("---" for _ in header) + "|"]
     lines += ["| " + " | ".join(cell(v, **cell_options) for v in row) + " |" for row in rows]
     return lines
+
+
+def dataframe(frame, index: bool = False, floatfmt: str = "{:.3f}") -> str:
+    """A DataFrame as a GitHub-flavoured Markdown table (``|`` in cells escaped, newlines as spaces,
+    floats with ``floatfmt``, missing as empty), with the index as first columns when ``index``."""
+    frame = frame.reset_index() if index else frame
+    return "\n".join(table(frame.columns, frame.itertuples(index=False), floatfmt=floatfmt)) + "\n"

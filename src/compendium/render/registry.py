@@ -1,10 +1,11 @@
 """The registry of regenerated tables and figures (``outputs.yml`` at the repository root).
 
-Each artefact id (``A-…`` for paper A, ``B-…`` for paper B) maps to its paper, caption (Indonesian as
-printed and English), page (paper A) or section (paper B), the notebook and cell that write it, and its
-files. :func:`render_markdown` turns the registry into the README's "List of tables and figures";
-:func:`update_readme` replaces the block between ``<!-- artefacts:start -->`` and
-``<!-- artefacts:end -->`` (``compendium artefacts --update-readme`` does the same).
+Each artefact id (the paper's id, ``-`` and a name) maps to its paper, caption (Indonesian as printed
+and English), page (papers with pages) or section (papers without), the notebook and cell that write it,
+its files and the recipe of :mod:`compendium.render.tables` or :mod:`compendium.render.figures` that builds it.
+:func:`render_markdown` turns the registry into the README's "List of tables and figures";
+:func:`update_readme` replaces the block between ``<!-- artefacts:start -->`` and ``<!-- artefacts:end -->``
+(``compendium artefacts --update-readme`` does the same).
 """
 
 from __future__ import annotations
@@ -35,6 +36,10 @@ def load(path: Path | str | None = None) -> dict[str, dict]:
 
     papers = paper_registry(path.parent / "data" if (path.parent / "data" / "papers.csv").is_file() else None)
     prefixes = tuple(f"{key}-" for key in papers)
+    from compendium.render import figures, tables
+
+    recipes = {"table": tables.RECIPES, "figure": figures.RECIPES}
+
     problems = []
     for aid, entry in artefacts.items():
         if not str(aid).startswith(prefixes):
@@ -51,6 +56,10 @@ def load(path: Path | str | None = None) -> dict[str, dict]:
             problems.append(f"{aid}: paper {paper.paper_id} artefacts need a 'section'")
         if entry and entry.get("kind") not in ("table", "figure"):
             problems.append(f"{aid}: kind must be 'table' or 'figure'")
+        kind = (entry or {}).get("kind")
+        if kind in recipes and entry.get("recipe") not in recipes[kind]:
+            problems.append(f"{aid}: recipe {entry.get('recipe')!r}; expected one of the {kind} recipes of "
+                            f"compendium.{kind}s: {', '.join(recipes[kind])}")
     if problems:
         raise RegistryError(f"{path.name}: " + "; ".join(problems))
     return {aid: dict(entry, id=aid) for aid, entry in artefacts.items()}

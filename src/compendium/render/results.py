@@ -33,22 +33,25 @@ def coding_bullet(data: dict) -> str:
 
 
 def ranking_bullet(data: dict, ledger=None) -> str:
+    """The actor ranking a paper prints (``data/ranking_groups.csv``) against every reading of the network."""
     from compendium.analysis import network as nw
 
-    variants = nw.robustness_variants(data["actors"], data["ties"])
+    ranking = nw.ranking(data)
+    variants = nw.robustness_variants(data["actors"], data["ties"], nw.ranking_variants(ranking),
+                                      mapping=ranking.mapping)
     readings = [f"{variants[c].nunique()} {label}" for c, label in
                 (("measure", "centrality measures"), ("aggregation", "group aggregations"),
                  ("variant", "codings of the groups and actors"), ("ties", "sets of tie classes"),
                  ("basis", "tie bases (stated only, or stated and inferred)")) if c in variants.columns]
-    firsts = {g: int((variants[f"rank_{g}"] == 1).sum()) for g in nw.PAPER_A_RANKING}
+    firsts = ", ".join(f"{g} {int((variants[f'rank_{g}'] == 1).sum())}" for g in ranking.order)
+    paper = data["claims"].set_index("claim_id").loc[ranking.claim_id, "paper"]
     verdict = ""
-    if ledger is not None and "actor-ranking" in set(ledger["claim_id"]):
+    if ledger is not None and ranking.claim_id in set(ledger["claim_id"]):
         verdict = (" The ledger's verdict on the ranking: "
-                   f"{ledger.set_index('claim_id').loc['actor-ranking', 'verdict']}.")
-    return (f"**Actor ranking** — paper A ranks {' > '.join(nw.PAPER_A_RANKING)}. Of {len(variants)} "
+                   f"{ledger.set_index('claim_id').loc[ranking.claim_id, 'verdict']}.")
+    return (f"**Actor ranking** — paper {paper} ranks {' > '.join(ranking.order)}. Of {len(variants)} "
             f"readings of the network ({' × '.join(readings)}), {int(variants['matches_paper'].sum())} "
-            f"reproduce that order; the mayor comes first (alone or shared) in {firsts['mayor']}, business in "
-            f"{firsts['business']}, the consultants in {firsts['consultant']}.{verdict} (`02_actor_network`, "
+            f"reproduce that order; first (alone or shared): {firsts}.{verdict} (`02_actor_network`, "
             "`06_claims`)")
 
 

@@ -4,17 +4,21 @@ Every builder takes the coded DataFrames (``compendium.coding.load()``) and retu
 frame -- the paper's Indonesian wording as printed first, English columns beside it -- and a ``note`` that
 says what was reconstructed and why (built from the data, so it changes when the coding changes).
 
-==================  =======================================================================================
-artefact            builder
-==================  =======================================================================================
-B-Tabel-1           :func:`b_tabel_1` -- paper B's Tabel 1 (conditions.csv), 4 rows
-B-Tabel-2           :func:`b_tabel_2` -- paper B's Tabel 2 (policy_outputs.csv, ``tabel2_no``), 15 items
-B-ksp-steps         :func:`ksp_steps` -- paper B's numbered KSP steps with venues (stages.csv)
-A-/B-principles     :func:`principles` -- the seven sister-city principles (principles.csv; paper A's
-                    own wording of the descriptions from its segments)
-A-cooperation-map   :func:`a_cooperation_map` -- paper A's lost cooperation map, a reconstruction
-A-actor-roles       :func:`a_actor_roles` -- actors by Mattioli--Rodrigues type and paper A's ranking
-==================  =======================================================================================
+A builder is a *recipe* for a kind of table; which artefact it makes, and of which paper, is the
+artefact registry's ``recipe`` field (``outputs.yml``), so no builder names a paper. The shipped recipes:
+
+=================  ========================================================================================
+recipe             builder (artefact in outputs.yml)
+=================  ========================================================================================
+conditions         :func:`conditions_table` -- the master plan's conditions and targets (conditions.csv; B's Tabel 1)
+dimension-items    :func:`dimension_items` -- the results by Smart dimension (policy_outputs.csv,
+                   ``tabel2_no``; B's Tabel 2)
+ksp-steps          :func:`ksp_steps` -- the numbered KSP steps with venues (stages.csv)
+principles         :func:`principles` -- the seven sister-city principles as one paper prints them
+                   (principles.csv, or the paper's own wording from its segments)
+cooperation-map    :func:`cooperation_map` -- a lost map of the cooperation by dimension, a reconstruction
+actor-roles        :func:`actor_roles` -- actors by Mattioli--Rodrigues type and a paper's ranking of groups
+=================  ========================================================================================
 
 :func:`write_table` writes a table through :mod:`compendium.render.artefacts` (staged during a build); the
 caption and source line come from the registry (``outputs.yml``), not from this module.
@@ -37,13 +41,13 @@ TABEL2_DIMENSIONS = {
     "smart-living": ("Smart Living", "Smart living"),
     "smart-environment": ("Smart Environment", "Smart environment"),
 }
-# Paper A names the four columns of its cooperation map in this order (abstract, p. 569).
-A_MAP_DIMENSIONS = ("smart-branding", "smart-living", "smart-environment", "smart-government")
-# The one column paper A names, and the sentence that lists its content follows it (p. 574).
-A_MAP_COLUMN_PHRASE = "kolom Smart Living"
-A_MAP_COLUMN_DIMENSION = "smart-living"
+# The cooperation map names its four columns in this order (paper A's abstract, p. 569).
+MAP_DIMENSIONS = ("smart-branding", "smart-living", "smart-environment", "smart-government")
+# The one column the text names, and the sentence that lists its content follows it (paper A, p. 574).
+MAP_COLUMN_PHRASE = "kolom Smart Living"
+MAP_COLUMN_DIMENSION = "smart-living"
 
-# Paper A's Mattioli--Rodrigues actor types as the paper spells them (p. 575: "internal, eksternal dan
+# The Mattioli--Rodrigues actor types as the papers spell them (paper A, p. 575: "internal, eksternal dan
 # go-between"), and English.
 ROLE_LABELS = {
     "internal": ("internal", "internal"),
@@ -51,20 +55,16 @@ ROLE_LABELS = {
     "go-between": ("go-between", "go-between"),
 }
 BASIS_LABELS = {"stated": ("dinyatakan", "stated"), "inferred": ("disimpulkan", "inferred")}
-# Paper A's ranking of actor *categories* (p. 573) rests on this segment; which actors stand for each
-# category is the one mapping of the compendium, compendium.analysis.network.PAPER_A_GROUPS.
-RANKING_SEGMENT = "a-claim-actor-ranking"
-A_RANKING_WORDS = {"mayor": "walikota", "business": "pebisnis", "consultant": "konsultan"}
-
 
 
 @dataclass
 class Table:
-    """A regenerated table: its artefact id, the frame and a note on what was reconstructed."""
+    """A regenerated table: its artefact id, the frame, a note on what was reconstructed, its recipe."""
 
     artefact_id: str
     frame: pd.DataFrame
     note: str = ""
+    recipe: str = ""
 
     def _repr_html_(self):  # a Table shows as its frame in a notebook
         return self.frame.to_html(index=False)
@@ -73,9 +73,25 @@ class Table:
 _text = markdown.text  # a cell as text: '' for missing values
 
 
+def artefact(recipe: str, paper: str | None = None) -> tuple[str, str]:
+    """``(artefact id, paper)`` of the registered artefact (``outputs.yml``) made by ``recipe`` (of
+    ``paper``, when the recipe makes one artefact per paper). Raises ``LookupError`` unless exactly one
+    artefact matches."""
+    from compendium.render import registry
+
+    found = [(aid, e["paper"]) for aid, e in registry.load().items()
+             if e.get("recipe") == recipe and paper in (None, e["paper"])]
+    if len(found) != 1:
+        which = f" of paper {paper}" if paper else ""
+        raise LookupError(f"{registry.REGISTRY_FILE}: {len(found)} artefacts{which} with recipe {recipe!r}; "
+                          "expected exactly one")
+    return found[0]
+
+
 # ------------------------------------------------------------------------------------ paper B tables
-def b_tabel_1(conditions: pd.DataFrame) -> Table:
-    """Paper B, Tabel 1 (LAPI ITB's master plan: Bandung's condition → Bandung Smart City), 4 rows."""
+def conditions_table(conditions: pd.DataFrame) -> Table:
+    """The conditions of Bandung and their smart-city targets (LAPI ITB's master plan; paper B's Tabel 1),
+    one row per number."""
     rows = conditions.sort_values(["number", "condition_id"], kind="stable")
     frame = pd.DataFrame({
         "No.": rows["number"].astype(int).to_list(),
@@ -86,11 +102,11 @@ def b_tabel_1(conditions: pd.DataFrame) -> Table:
     })
     note = ("Printed as two numbered lists side by side; the shared number is moved to the column 'No.'. "
             "English columns are the compendium's translation.")
-    return Table("B-Tabel-1", frame, note)
+    return Table(artefact("conditions")[0], frame, note, "conditions")
 
 
 def tabel2_items(policy_outputs: pd.DataFrame) -> pd.DataFrame:
-    """The policy outputs that are items of paper B's Tabel 2, in printed order."""
+    """The policy outputs that are items of Tabel 2 (``tabel2_no``), in printed order."""
     items = policy_outputs[policy_outputs["tabel2_no"].notna()].copy()
     unknown = sorted(set(items["dimension"]) - set(TABEL2_DIMENSIONS))
     if unknown:
@@ -99,8 +115,9 @@ def tabel2_items(policy_outputs: pd.DataFrame) -> pd.DataFrame:
     return items.sort_values(["_dim_order", "tabel2_no", "output_id"], kind="stable").drop(columns="_dim_order")
 
 
-def b_tabel_2(policy_outputs: pd.DataFrame) -> Table:
-    """Paper B, Tabel 2 "Hasil Advokasi": 4 dimensions, 15 items, in printed order."""
+def dimension_items(policy_outputs: pd.DataFrame) -> Table:
+    """The results of the advocacy by Smart dimension (paper B's Tabel 2 "Hasil Advokasi"), in printed
+    order: one row per item."""
     items = tabel2_items(policy_outputs)
     frame = pd.DataFrame({
         "Dimensi Kerjasama": [TABEL2_DIMENSIONS[d][0] for d in items["dimension"]],
@@ -112,11 +129,11 @@ def b_tabel_2(policy_outputs: pd.DataFrame) -> Table:
     note = ("Printed as one row per dimension with a numbered list of items (numbering restarts in each "
             "dimension); here one row per item, the dimension repeated. Wording, Title Case and typos "
             "('Dessemination', 'Single Sign In.') as printed.")
-    return Table("B-Tabel-2", frame, note)
+    return Table(artefact("dimension-items")[0], frame, note, "dimension-items")
 
 
 def ksp_steps(stages: pd.DataFrame) -> Table:
-    """Paper B's numbered list of the KSP policy-advocacy steps with their venues (6 rows)."""
+    """The numbered list of the KSP policy-advocacy steps with their venues (stages.csv ``ksp-six-steps``)."""
     rows = stages[stages["sequence"] == "ksp-six-steps"].sort_values(["number", "stage_id"], kind="stable")
     frame = pd.DataFrame({
         "No.": rows["number"].astype(int).to_list(),
@@ -127,44 +144,50 @@ def ksp_steps(stages: pd.DataFrame) -> Table:
     })
     note = ("Printed as a numbered list 'STEP dengan venue di VENUE'; the step and the venue are split into "
             "two columns. Italics of the source (e.g. *Preliminary Meeting*) are dropped.")
-    return Table("B-ksp-steps", frame, note)
+    return Table(artefact("ksp-steps")[0], frame, note, "ksp-steps")
 
 
-def _paper_a_description(segments: pd.DataFrame, number: int, label: str) -> str:
-    """Paper A's own wording of a sister-city principle's parenthesis, from its segment."""
+def _own_description(segments: pd.DataFrame, paper: str, number: int, label: str) -> str:
+    """A paper's own wording of a sister-city principle's parenthesis, from its segment."""
     head = f"({number}) {label} ("
-    hits = segments[(segments["paper"] == "A") & segments["quote"].str.startswith(head, na=False)]
+    hits = segments[(segments["paper"] == paper) & segments["quote"].str.startswith(head, na=False)]
     if len(hits) != 1:
-        raise LookupError(f"expected one paper-A segment quoting {head!r}…, found {len(hits)}")
+        raise LookupError(f"expected one paper-{paper} segment quoting {head!r}…, found {len(hits)}")
     quote = hits["quote"].iloc[0]
     if not quote.endswith(")"):
         raise LookupError(f"segment {hits['segment_id'].iloc[0]} does not end with the closing parenthesis")
     return quote[len(head):-1]
 
 
-def principles(principles_df: pd.DataFrame, segments: pd.DataFrame | None = None, paper: str = "B") -> Table:
-    """The seven sister-city principles (Nuralam, 2018) as printed by ``paper`` ("A" or "B").
+def principles(principles_df: pd.DataFrame, segments: pd.DataFrame | None = None, paper: str | None = None) -> Table:
+    """The seven sister-city principles (Nuralam, 2018) as printed by ``paper`` (a registered id).
 
-    principles.csv holds paper B's wording; for paper A the descriptions are taken from paper A's own
-    segments (they differ in one place, see the note).
+    principles.csv holds the wording of the paper its rows quote (their segments'); that is the default
+    ``paper``. For another paper the descriptions are taken from that paper's own segments (they may
+    differ, see the note).
     """
+    from compendium.papers.sources import paper_of_segment
+
     rows = principles_df[principles_df["framework"] == "sister-city"].sort_values(
         ["number", "principle_id"], kind="stable")
     descriptions = rows["description"].to_list()
+    quoted = sorted({paper_of_segment(s) for s in rows["segment_id"]} - {None})
+    if len(quoted) != 1:
+        raise ValueError(f"the sister-city rows of principles.csv quote papers {quoted}; expected one paper")
+    paper = paper or quoted[0]
+    own = quoted[0]
     note = ("Printed inline as '(n) Prinsip (keterangan)'; the name and the parenthesis are split into two "
             "columns. The English columns are the coder's translation (principles.csv, label_en and "
             "description_en).")
-    if paper == "A":
+    if paper != own:
         if segments is None:
-            raise ValueError("paper A's wording needs the segments")
-        a_desc = [_paper_a_description(segments, int(n), lab) for n, lab in zip(rows["number"], rows["label"])]
-        differs = [int(n) for n, a, b in zip(rows["number"], a_desc, descriptions) if a != b]
-        descriptions = a_desc
+            raise ValueError(f"paper {paper}'s wording needs the segments")
+        theirs = [_own_description(segments, paper, int(n), lab) for n, lab in zip(rows["number"], rows["label"])]
+        differs = [int(n) for n, a, b in zip(rows["number"], theirs, descriptions) if a != b]
+        descriptions = theirs
         if differs:
-            note += (f" Paper A's text differs from paper B's in principle(s) {differs} (a line-break "
-                     "hyphenation artefact of the PDF extraction); kept as paper A prints it.")
-    elif paper != "B":
-        raise ValueError(f"paper must be 'A' or 'B', not {paper!r}")
+            note += (f" Paper {paper}'s text differs from paper {own}'s in principle(s) {differs} (a line-break "
+                     f"hyphenation artefact of the PDF extraction); kept as paper {paper} prints it.")
     frame = pd.DataFrame({
         "No.": rows["number"].astype(int).to_list(),
         "Prinsip": rows["label"].to_list(),
@@ -172,23 +195,23 @@ def principles(principles_df: pd.DataFrame, segments: pd.DataFrame | None = None
         "Principle (EN)": rows["label_en"].to_list(),
         "Description (EN)": rows["description_en"].to_list(),
     })
-    return Table(f"{paper}-principles", frame, note)
+    return Table(artefact("principles", paper)[0], frame, note, "principles")
 
 
-# ------------------------------------------------------------------------------------ paper A tables
-def _column_segments(segments: pd.DataFrame, paper_a) -> list[str]:
-    """Paper-A segments that start with the sentence right after 'kolom Smart Living.' (its content)."""
-    hits = paper_a.find(A_MAP_COLUMN_PHRASE)
+# ----------------------------------------------------------------------- reconstructions and rankings
+def _column_segments(segments: pd.DataFrame, text, paper: str) -> list[str]:
+    """The paper's segments that start with the sentence right after 'kolom Smart Living.' (its content)."""
+    hits = text.find(MAP_COLUMN_PHRASE)
     if len(hits) != 1:
-        raise LookupError(f"expected {A_MAP_COLUMN_PHRASE!r} once in paper A, found {len(hits)}")
-    end = paper_a.text.index(".", hits[0].end) + 1
+        raise LookupError(f"expected {MAP_COLUMN_PHRASE!r} once in paper {paper}, found {len(hits)}")
+    end = text.text.index(".", hits[0].end) + 1
     found = []
-    for seg_id, quote in segments.loc[segments["paper"] == "A", ["segment_id", "quote"]].itertuples(index=False):
-        starts = [m.start for m in paper_a.find(quote)]
+    for seg_id, quote in segments.loc[segments["paper"] == paper, ["segment_id", "quote"]].itertuples(index=False):
+        starts = [m.start for m in text.find(quote)]
         if any(end <= s <= end + 2 for s in starts):
             found.append(seg_id)
     if not found:
-        raise LookupError(f"no paper-A segment quotes the sentence after {A_MAP_COLUMN_PHRASE!r}")
+        raise LookupError(f"no paper-{paper} segment quotes the sentence after {MAP_COLUMN_PHRASE!r}")
     return sorted(found)
 
 
@@ -202,98 +225,108 @@ def _actor_names(actors: pd.DataFrame, ids: list[str]) -> list[str]:
     return [n for n in names if n]
 
 
-def a_cooperation_map(policy_outputs: pd.DataFrame, segments: pd.DataFrame, actors: pd.DataFrame,
-                      paper_a=None) -> Table:
-    """Paper A's lost map of cooperation by Smart Branding / Living / Environment / Government.
+def cooperation_map(policy_outputs: pd.DataFrame, segments: pd.DataFrame, actors: pd.DataFrame,
+                    text=None) -> Table:
+    """A paper's lost map of cooperation by Smart Branding / Living / Environment / Government (paper
+    A's, the artefact of recipe ``cooperation-map``).
 
     A RECONSTRUCTION. Paper A announces a "peta kerjasama" (abstract) whose table is not in the text;
     it names only its "kolom Smart Living" and lists that column's content (p. 574). The cells are the
-    coded policy outputs with one of the four dimensions; for each cell the table says whether paper A's
-    own text supports it:
+    coded policy outputs with one of the four dimensions; for each cell the table says whether the
+    paper's own text supports it (``P`` is the paper, ``T`` the paper whose Tabel 2 lists the items):
 
-    * ``A: item + column`` -- a Smart Living item named in the sentence that lists the column's content
+    * ``P: item + column`` -- a Smart Living item named in the sentence that lists the column's content
       (matched through the item's actors' printed names);
-    * ``A: item`` -- paper A names the item (a paper-A segment is the row's ``segment_id`` or among its
-      ``evidence``) but not its column: the column comes from paper B's Tabel 2
-      (or, for items outside Tabel 2, from the coder);
-    * ``B only`` -- the cell is borrowed from paper B's Tabel 2.
+    * ``P: item`` -- the paper names the item (one of its segments is the row's ``segment_id`` or among
+      its ``evidence``) but not its column: the column comes from Tabel 2 (or, for items outside
+      Tabel 2, from the coder);
+    * ``T only`` -- the cell is borrowed from Tabel 2.
+
+    ``text``: the paper's :class:`compendium.papers.sources.Paper`, if already loaded.
     """
     from compendium.papers import sources
 
-    paper_a = paper_a or sources.paper("A")
+    artefact_id, p = artefact("cooperation-map")
+    t = artefact("dimension-items")[1]  # the paper whose Tabel 2 lists the items
+    text = text or sources.paper(p)
     seg = segments.set_index("segment_id")
-    a_ids = set(segments.loc[segments["paper"] == "A", "segment_id"])
-    column_segs = _column_segments(segments, paper_a)
+    own_ids = set(segments.loc[segments["paper"] == p, "segment_id"])
+    column_segs = _column_segments(segments, text, p)
     column_text = " ".join(seg.loc[s, "quote"] for s in column_segs)
 
-    rows = policy_outputs[policy_outputs["dimension"].isin(A_MAP_DIMENSIONS)].copy()
-    rows["_dim"] = rows["dimension"].map(A_MAP_DIMENSIONS.index)
+    rows = policy_outputs[policy_outputs["dimension"].isin(MAP_DIMENSIONS)].copy()
+    rows["_dim"] = rows["dimension"].map(MAP_DIMENSIONS.index)
     rows["_no"] = rows["tabel2_no"].fillna(999).astype(int)
     rows = rows.sort_values(["_dim", "_no", "output_id"], kind="stable")
 
     records = []
     for _, r in rows.iterrows():
         evidence = []
-        if r["segment_id"] in a_ids:
+        if r["segment_id"] in own_ids:
             evidence.append(r["segment_id"])
-        evidence += [ref for ref in r["evidence"] if ref in a_ids]
-        in_column = r["dimension"] == A_MAP_COLUMN_DIMENSION and any(
+        evidence += [ref for ref in r["evidence"] if ref in own_ids]
+        in_column = r["dimension"] == MAP_COLUMN_DIMENSION and any(
             name in column_text for name in _actor_names(actors, r["actors"]))
         if in_column:
             evidence += column_segs
         evidence = sorted(dict.fromkeys(evidence))
         pages = sorted({int(seg.loc[s, "page"]) for s in evidence})
         in_tabel2 = pd.notna(r["tabel2_no"])
+        page = ""
         if in_column:
-            support = ("A: isi + kolom", "A: item + column (p. 574)")
+            page = f" (p. {int(seg.loc[column_segs[0], 'page'])})" if pd.notna(seg.loc[column_segs[0], "page"]) else ""
+            support = (f"{p}: isi + kolom", f"{p}: item + column{page}")
         elif evidence and in_tabel2:
-            support = ("A: isi; kolom dari Tabel 2 B", "A: item; column from paper B's Tabel 2")
+            support = (f"{p}: isi; kolom dari Tabel 2 {t}", f"{p}: item; column from paper {t}'s Tabel 2")
         elif evidence:
-            support = ("A: isi; kolom disimpulkan pengkode", "A: item; column inferred by the coder")
+            support = (f"{p}: isi; kolom disimpulkan pengkode", f"{p}: item; column inferred by the coder")
         else:
-            support = ("dipinjam dari Tabel 2 B", "borrowed from paper B's Tabel 2")
+            support = (f"dipinjam dari Tabel 2 {t}", f"borrowed from paper {t}'s Tabel 2")
         records.append({
             "Kolom": TABEL2_DIMENSIONS[r["dimension"]][0],
-            "No. Tabel 2 (B)": int(r["tabel2_no"]) if in_tabel2 else "",
+            f"No. Tabel 2 ({t})": int(r["tabel2_no"]) if in_tabel2 else "",
             "Isi": r["label"],
-            "Dukungan teks A": support[0],
-            "Hal. A": ", ".join(str(p) for p in pages),
-            "Segmen A": "; ".join(evidence),
+            f"Dukungan teks {p}": support[0],
+            f"Hal. {p}": ", ".join(str(n) for n in pages),
+            f"Segmen {p}": "; ".join(evidence),
             "Column (EN)": TABEL2_DIMENSIONS[r["dimension"]][1],
             "Item (EN)": r["label_en"],
-            "Support in paper A (EN)": support[1],
+            f"Support in paper {p} (EN)": support[1],
         })
     frame = pd.DataFrame.from_records(records)
     n = len(frame)
-    col = int(frame["Dukungan teks A"].eq("A: isi + kolom").sum())
-    item = int(frame["Dukungan teks A"].str.startswith("A: isi;").sum())
-    borrowed = int(frame["Dukungan teks A"].eq("dipinjam dari Tabel 2 B").sum())
+    col = int(frame[f"Dukungan teks {p}"].eq(f"{p}: isi + kolom").sum())
+    item = int(frame[f"Dukungan teks {p}"].str.startswith(f"{p}: isi;").sum())
+    borrowed = int(frame[f"Dukungan teks {p}"].eq(f"dipinjam dari Tabel 2 {t}").sum())
     note = (
-        "RECONSTRUCTION. Paper A announces a cooperation map ('peta kerjasama', abstract p. 569) by Smart "
+        f"RECONSTRUCTION. Paper {p} announces a cooperation map ('peta kerjasama', abstract p. 569) by Smart "
         "Branding, Smart Living, Smart Environment and Smart Government, but its table is not in the text; "
-        f"it names only its '{A_MAP_COLUMN_PHRASE}' and lists that column's content on p. 574 "
+        f"it names only its '{MAP_COLUMN_PHRASE}' and lists that column's content on p. 574 "
         f"({', '.join(column_segs)}). Rebuilt from the coded policy outputs with one of the four dimensions "
-        f"({n} cells): {col} are placed in their column by paper A itself, {item} are items paper A names "
-        f"without a column (column from paper B's Tabel 2 or the coder), {borrowed} are borrowed from paper "
-        "B's Tabel 2 with no support in paper A's text. Cell wording is paper B's Tabel 2 (Title Case as "
+        f"({n} cells): {col} are placed in their column by paper {p} itself, {item} are items paper {p} names "
+        f"without a column (column from paper {t}'s Tabel 2 or the coder), {borrowed} are borrowed from paper "
+        f"{t}'s Tabel 2 with no support in paper {p}'s text. Cell wording is paper {t}'s Tabel 2 (Title Case as "
         "printed) or, for items outside Tabel 2, the coded label."
     )
-    return Table("A-cooperation-map", frame, note)
+    return Table(artefact_id, frame, note, "cooperation-map")
 
 
-def a_actor_roles(actors: pd.DataFrame, segments: pd.DataFrame) -> Table:
-    """Actors of the cooperation by paper A's three actor types, stated vs inferred, with paper A's
-    ranking of categories (walikota > pebisnis > konsultan, p. 573)."""
-    seg = segments.set_index("segment_id")
-    ranking_page = int(seg.loc[RANKING_SEGMENT, "page"])
-    rows = actors[(actors["scope"] == "case") & actors["role"].isin(list(ROLE_LABELS))].copy()
-    rows["_role"] = rows["role"].map(list(ROLE_LABELS).index)
-    # paper A's p. 573 ranking: (rank, word in paper A, English) of the actor's group, by the one
-    # mapping of actors to groups, compendium.analysis.network.group_members
+def actor_roles(actors: pd.DataFrame, segments: pd.DataFrame, ranking_groups) -> Table:
+    """Actors of the cooperation by the Mattioli--Rodrigues actor types (paper A, p. 575), stated vs
+    inferred, with the paper's ranking of groups (walikota > pebisnis > konsultan, p. 573): which
+    actors stand for each group is the default reading of ``ranking_groups`` (the loaded
+    ``data/ranking_groups.csv``, or a :class:`compendium.analysis.network.Ranking`)."""
     from compendium.analysis import network
 
-    ranking = {actor: (network.PAPER_A_RANKING.index(group) + 1, A_RANKING_WORDS[group], group)
-               for actor, group in network.group_members(actors).items()}
+    artefact_id, p = artefact("actor-roles")
+    rk = ranking_groups if isinstance(ranking_groups, network.Ranking) else network.ranking(ranking_groups)
+    seg = segments.set_index("segment_id")
+    ranking_page = int(seg.loc[rk.segments[("default", rk.order[0])], "page"])
+    rows = actors[(actors["scope"] == "case") & actors["role"].isin(list(ROLE_LABELS))].copy()
+    rows["_role"] = rows["role"].map(list(ROLE_LABELS).index)
+    # the ranking: (rank, the paper's word, English) of the actor's group, by the default reading
+    ranking = {actor: (rk.order.index(group) + 1, rk.words[group], group)
+               for actor, group in network.group_members(actors, rk.mapping).items()}
     rows["_rank"] = [ranking.get(a, (9,))[0] for a in rows["actor_id"]]
     rows["_basis"] = rows["role_basis"].map(list(BASIS_LABELS).index)
     rows = rows.sort_values(["_role", "_rank", "_basis", "actor_id"], kind="stable")
@@ -305,47 +338,55 @@ def a_actor_roles(actors: pd.DataFrame, segments: pd.DataFrame) -> Table:
         records.append({
             "Tipe aktor": ROLE_LABELS[a["role"]][0],
             "Aktor": a["name"],
-            "Peringkat A (hal. %d)" % ranking_page: f"{cat[0]} {cat[1]}" if cat else "",
+            f"Peringkat {p} (hal. {ranking_page})": f"{cat[0]} {cat[1]}" if cat else "",
             "Dasar": BASIS_LABELS[a["role_basis"]][0],
             "Bukti": f"{a['segment_id']} ({where})",
             "Actor type (EN)": ROLE_LABELS[a["role"]][1],
             "Actor (EN)": a["name_en"],
-            "Rank in paper A (EN)": f"{cat[0]} {cat[2]}" if cat else "",
+            f"Rank in paper {p} (EN)": f"{cat[0]} {cat[2]}" if cat else "",
             "Basis (EN)": BASIS_LABELS[a["role_basis"]][1],
             "Kind": a["kind"],
         })
     frame = pd.DataFrame.from_records(records)
     stated = int(rows["role_basis"].eq("stated").sum())
     excluded = actors[(actors["scope"] == "case") & ~actors["role"].isin(list(ROLE_LABELS))]
+    names = actors.set_index("actor_id")["name"]
+    groups = "; ".join(
+        f"{g} = " + "; ".join([", ".join(names[a] for a in rule["actors"])] * bool(rule["actors"])
+                              + [f"kind {' or '.join(rule['kinds'])}"] * bool(rule["kinds"]))
+        for g, rule in rk.mapping.items())
+    words = " > ".join(f"'{rk.words[g]}'" for g in rk.order)
     note = (
-        f"Paper A (p. 575) assigns the types in so many words to {stated} of these {len(rows)} actors "
+        f"Paper {p} (p. 575) assigns the types in so many words to {stated} of these {len(rows)} actors "
         "('dinyatakan' / stated); the others are the coder's inference ('disimpulkan', reason in "
-        "actors.csv, column reconstruction). Paper A's ranking (p. %d) is of categories, not of named "
-        "actors: 'politisi terpilih yakni walikota' > 'pebisnis' > 'konsultan'; the category is matched by "
-        "the mapping of compendium.analysis.network.PAPER_A_GROUPS (mayor = Ridwan Kamil, the sitting mayor of "
-        "Bandung; business = kind business or bank; consultant = kind consultant or research-institute). KSP, which paper A also calls the consultant on Seoul's side (p. 575), is of kind "
-        "programme and is left unranked. %d actors of the case with role none or unclear are not listed."
-        % (ranking_page, len(excluded))
+        f"actors.csv, column reconstruction). Paper {p}'s ranking (p. {ranking_page}) is of categories, not "
+        f"of named actors: {words}; the category is matched by the default reading of data/ranking_groups.csv "
+        f"({groups}); its other readings ({'; '.join(rk.readings)}) are robustness checks in notebook 02. "
+        f"{len(excluded)} actors of the case with role none or unclear are not listed."
     )
-    return Table("A-actor-roles", frame, note)
+    return Table(artefact_id, frame, note, "actor-roles")
+
+
+RECIPES = {"conditions": conditions_table, "dimension-items": dimension_items, "ksp-steps": ksp_steps,
+           "principles": principles, "cooperation-map": cooperation_map, "actor-roles": actor_roles}
+"""The builders by recipe name (the ``recipe`` of a table in ``outputs.yml``)."""
 
 
 # ------------------------------------------------------------------------ against the transcriptions
-# Column of the regenerated table for each column of the transcription in data/reference/.
+# Column of the regenerated table for each column of the transcription in data/reference/, by recipe.
 REFERENCE_COLUMNS = {
-    "B-Tabel-1": {"no": "No.", "kondisi_kota_bandung_saat_ini": "Kondisi Kota Bandung Saat ini",
+    "conditions": {"no": "No.", "kondisi_kota_bandung_saat_ini": "Kondisi Kota Bandung Saat ini",
                   "bandung_smart_city": "Bandung Smart City"},
-    "B-Tabel-2": {"dimensi_kerjasama": "Dimensi Kerjasama", "no": "No.",
+    "dimension-items": {"dimensi_kerjasama": "Dimensi Kerjasama", "no": "No.",
                   "implementasi_kerjasama": "Implementasi Kerjasama"},
-    "B-ksp-steps": {"no": "No.", "tahapan": "Tahapan", "venue": "Venue"},
-    "B-principles": {"no": "No.", "prinsip": "Prinsip", "keterangan": "Keterangan"},
-    "A-principles": {"no": "No.", "prinsip": "Prinsip", "keterangan": "Keterangan"},
+    "ksp-steps": {"no": "No.", "tahapan": "Tahapan", "venue": "Venue"},
+    "principles": {"no": "No.", "prinsip": "Prinsip", "keterangan": "Keterangan"},
 }
 
 
 def reference_differences(table: Table, reference: pd.DataFrame) -> list[str]:
     """Cell-by-cell differences between a regenerated table and its transcription (empty: identical)."""
-    columns = REFERENCE_COLUMNS[table.artefact_id]
+    columns = REFERENCE_COLUMNS[table.recipe]
     got = table.frame
     out = []
     if len(got) != len(reference):

@@ -2,8 +2,10 @@
 
 ``data/claims.csv`` lists the findings, one row each: ``claim_id``, ``paper`` (``A``, ``B`` or ``AB``),
 ``segment_id`` (the verbatim quote that states it), ``restated_in`` (``;``-list of segments where the
-same claim is printed again), ``claim_en``, ``operationalisation`` and ``function`` -- the name of the
-function of :mod:`compendium.analysis.claims.checks` that tests it.
+same claim is printed again), ``context_segments`` (``;``-list of passages the check cites beside its
+evidence: where the papers qualify the claim themselves), ``claim_en``, ``operationalisation`` and
+``function`` -- the name of the function of :mod:`compendium.analysis.claims.checks` that tests it. A claim about a
+ranking of actor groups finds its groups in ``data/ranking_groups.csv``.
 
 Every claim function has the signature ``fn(tables, variant, claim) -> Result`` where ``tables`` are the
 coded tables of :func:`load_tables` with the variant's coding applied (:func:`apply_variant`),

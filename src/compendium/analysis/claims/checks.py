@@ -11,37 +11,55 @@ from compendium.analysis.claims.evidence import (_NUMBER_WORDS, _case_actors, _d
                                         _memo, _output_counts, _own, _quote, _segments_by_id, _where,
                                         indonesian_number, involvement_ties)
 from compendium.analysis.claims.model import (CONTRADICTED, MIN_CODED, NOT_TESTABLE, PARTLY, SUPPORTED, Result)
-from compendium.coding import date_bounds
+from compendium.coding import as_list, date_bounds
+from compendium.papers.sources import paper_ids
 
 
 # --------------------------------------------------------------------------------------------------
 # The claim functions
 
+def _context(claim) -> list[str]:
+    """The passages the claim's row cites beside the evidence (``context_segments`` of claims.csv): where
+    the papers qualify or contradict the claim themselves."""
+    return as_list(claim.get("context_segments"))
+
+
 def actor_ranking(tables, variant, claim) -> Result:
     from compendium.analysis import network
 
-    # paper A ranks by involvement ("terlibat"): the view's tie reading says which relation classes count
+    # the paper ranks by involvement ("terlibat"): the view's tie reading says which relation classes count;
+    # which actors stand for its groups is coded data (ranking_groups.csv, the claim's default reading)
     actors = tables["actors"]
+    ranking = _memo(tables, ("ranking_groups", claim["claim_id"]),
+                    lambda: network.ranking(tables, claim["claim_id"]))
     H = _memo(tables, "collapsed_involvement_network",
               lambda: network.collapse(network.build_multigraph(actors, involvement_ties(tables))))
-    row = _memo(tables, ("ranking", variant.measure), lambda: network.ranking_robustness(
-        H, actors, measures=[variant.measure], aggregations=["max"]).iloc[0])
-    scores = {g: float(row[f"score_{g}"]) for g in network.PAPER_A_RANKING}
+    row = _memo(tables, ("ranking", claim["claim_id"], variant.measure), lambda: network.ranking_robustness(
+        H, actors, measures=[variant.measure], aggregations=["max"], mapping=ranking.mapping).iloc[0])
+    order = ranking.order
+    scores = {g: float(row[f"score_{g}"]) for g in order}
     classes, basis = tables.get("_reading", network.DEFAULT_TIE_READING)
     evidence = (f"{variant.measure} (strongest member) on {classes} ties ({basis}): "
                 + ", ".join(f"{g} {s:.3g}" for g, s in scores.items())
                 + f"; order {row['order']}; Kendall tau {row['tau']:.2f}")
     if len({round(v, 12) for v in scores.values()}) == 1:
-        return Result(NOT_TESTABLE, evidence, "the three groups score the same: the ties cannot rank them",
-                      [claim["segment_id"]])
+        return Result(NOT_TESTABLE, evidence, f"the {_count_word(len(order))} groups score the same: the ties "
+                      "cannot rank them", [claim["segment_id"]])
     if bool(row["matches_paper"]):
-        verdict, why = SUPPORTED, "the network reproduces paper A's order exactly"
-    elif row["rank_mayor"] == 1 or (not pd.isna(row["tau"]) and row["tau"] > 0):
-        verdict, why = PARTLY, "the order agrees only in part with mayor > business > consultant"
+        verdict, why = SUPPORTED, f"the network reproduces paper {claim['paper']}'s order exactly"
+    elif row[f"rank_{order[0]}"] == 1 or (not pd.isna(row["tau"]) and row["tau"] > 0):
+        verdict, why = PARTLY, f"the order agrees only in part with {' > '.join(order)}"
     else:
         first = row["order"].split()[0]
-        verdict, why = CONTRADICTED, f"{first} comes first; the coded ties do not rank the mayor above business and consultants"
+        verdict, why = CONTRADICTED, (f"{first} comes first; the coded ties do not rank the {order[0]} above "
+                                      f"{' and '.join(order[1:])}")
     return Result(verdict, evidence, why, [claim["segment_id"]])
+
+
+def _count_word(n: int) -> str:
+    """'three' for 3 (the groups of a ranking are few), the digits beyond ten."""
+    words = ("zero", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten")
+    return words[n] if n < len(words) else str(n)
 
 
 def _diffusion(tables, variant):
@@ -115,8 +133,7 @@ def cikapundung_combination(tables, variant, claim) -> Result:
     credited = [a for a in ("ksp", "ridwan-kamil") if a in actors]
     evidence = (f"{row['output_id']}: diffusion {row['diffusion']}, Seoul model "
                 f"'{row['seoul_model'] or '-'}', credited to {', '.join(credited) or 'neither KSP nor the mayor'}")
-    segs = [row["segment_id"], "a-output-cikapundung-mayor"]
-    segs = [s for s in segs if s in set(tables["segments"]["segment_id"])]
+    segs = [s for s in [row["segment_id"], *_context(claim)] if s in set(tables["segments"]["segment_id"])]
     if row["diffusion"] == "unclear":
         if variant.unclear == "against":
             return Result(CONTRADICTED, evidence, "its diffusion type is unclear (counted against)", segs)
@@ -444,7 +461,7 @@ def ministry_name(tables, variant, claim) -> Result:
     fin = [n for n in names if _FINANCE.search(n)]
     other = [n for n in names if not _FINANCE.search(n)]
     evidence = f"{len(fin)} of {len(names)} printed names say Economy and Finance; others: " + "; ".join(other)
-    segs = sorted(set(links["segment_id"]) | {"b-claim-ministry-method"} & set(tables["segments"]["segment_id"]))
+    segs = sorted(set(links["segment_id"]) | set(_context(claim)) & set(tables["segments"]["segment_id"]))
     if not names:
         return Result(NOT_TESTABLE, "no ministry linked to KSP", "the coding links KSP to no ministry", segs)
     if not other:
@@ -518,7 +535,7 @@ def method_literature_only(tables, variant, claim) -> Result:
     hits = hits[hits["segment_id"].isin(_distinct(tables, sorted(hits["segment_id"])))]
     per = hits["paper"].value_counts().sort_index().to_dict()
     evidence = (f"passages reporting interviews, informants, the researchers' observation or primary sources: "
-                f"A {per.get('A', 0)}, B {per.get('B', 0)} ("
+                + ", ".join(f"{key} {per.get(key, 0)}" for key in paper_ids()) + " ("
                 + "; ".join(f"{_where(tables, s)}" for s in sorted(hits["segment_id"])) + ")")
     segs = sorted(hits["segment_id"])
     papers = claim["paper"]
@@ -586,7 +603,7 @@ def seoul_policies_adopted(tables, variant, claim) -> Result:
     adopted = modelled[(modelled["diffusion"] != "unclear") & (modelled["status"] == "implemented")]
     evidence = (f"outputs with a Seoul model {len(modelled)} ({', '.join(modelled['output_id'])}); adopted "
                 f"(diffusion coded) and implemented {len(adopted)} ({', '.join(adopted['output_id']) or 'none'})")
-    segs = sorted(set(modelled["segment_id"]) | ({"a-claim-not-assessable"} & set(tables["segments"]["segment_id"])))
+    segs = sorted(set(modelled["segment_id"]) | (set(_context(claim)) & set(tables["segments"]["segment_id"])))
     if len(adopted) >= 2:
         return Result(SUPPORTED, evidence, "several Seoul policies were adopted and implemented", segs)
     if len(adopted) == 1:

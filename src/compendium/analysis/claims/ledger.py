@@ -173,10 +173,10 @@ def sentences_summary(tables: dict) -> pd.DataFrame:
 # Output helpers
 
 def markdown(frame: pd.DataFrame) -> str:
-    """A GitHub pipe table (:func:`compendium.analysis.outputs.to_markdown`)."""
-    from compendium.analysis.outputs import to_markdown
+    """A GitHub pipe table (:func:`compendium.render.markdown.dataframe`)."""
+    from compendium.render.markdown import dataframe
 
-    return to_markdown(frame)
+    return dataframe(frame)
 
 
 def format_ledger(ledger: pd.DataFrame, width: int = 100) -> str:
