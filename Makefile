@@ -2,8 +2,7 @@
 #   make        create .venv, install the pinned environment and the package, run the whole pipeline
 #   make test   run every test (library tests + nbval on the notebooks), on two worker processes
 # Other targets: make test-fast (the inner loop: library tests without the slow ones, no nbval) |
-#   make site (the website, build/site/) | make lab | make bench (ARGS='--only growth': that section alone)
-#   | make validate | make clean
+#   make site (the website, build/site/) | make lab | make bench [ARGS="--only build|growth|bench_grading"] | make validate | make clean
 PYTHON ?= $(shell command -v python3.11 || command -v python3)
 VENV   := .venv
 BIN    := $(VENV)/bin

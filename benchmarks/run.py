@@ -19,12 +19,17 @@ harness times, on a fresh copy of the tracked files (so the working tree is neve
 then the growth table (benchmarks/growth.py: the analysis on 10×, 100×, 1000× synthetic codings) and
 any other ``benchmarks/bench_*.py`` script (each prints Markdown lines), and writes everything with the
 ratios to ``benchmarks/RESULTS.md``. Targets: clean build ≤ 1.5 × (notebooks × floor); ≤ 0.35 × the
-papermill command line; ≤ 1.15 × (its CPU-seconds ÷ cores); no-op build < 1 s. ``--only growth``
-(``make bench ARGS='--only growth'``) reruns the growth section alone and replaces it in the existing file.
+papermill command line; ≤ 1.15 × (its CPU-seconds ÷ cores); no-op build < 1 s. The clean builds are
+sampled (benchmarks/busy.py) for the seconds in which a core had nothing of the build to run.
+
+``python benchmarks/run.py --only build`` (``make bench ARGS="--only build"``) reruns the named sections
+only -- ``build`` (floor, builds, peers), ``growth``, or a script's name (``bench_grading``) -- and
+keeps the other sections of RESULTS.md as they were.
 """
 
 from __future__ import annotations
 
+import argparse
 import json
 import os
 import platform
@@ -40,6 +45,7 @@ from pathlib import Path
 import nbformat
 import papermill as pm
 
+import busy
 from compendium.build.kernels import KERNEL_SHUTDOWN, ipc_kernel_manager_class
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -71,6 +77,7 @@ def copy_tracked(dest: Path) -> None:
 
 
 CPU = {}  # command -> CPU-seconds (user + system) of its whole process tree
+BUSY = {}  # command -> busy.run's measures of its last sampled run
 
 
 def timed_run(command: list[str], cwd: Path, env: dict) -> tuple[float, float]:
@@ -105,9 +112,14 @@ def one_by_one(copy: Path, peer: str, out: Path) -> tuple[float, float]:
     return wall, cpu
 
 
-def timed_command(copy: Path, *args: str) -> float:
-    """Wall time of one ``compendium`` command, process start included; its CPU time goes to CPU."""
+def timed_command(copy: Path, *args: str, sample: bool = False) -> float:
+    """Wall time of one ``compendium`` command, process start included; its CPU time goes to CPU, and
+    with ``sample`` busy.run's measures to BUSY."""
     env = {**os.environ, "COMPENDIUM_ROOT": str(copy)}
+    if sample:
+        BUSY[args] = busy.run([str(BIN / "compendium"), *args], copy, env)
+        CPU[args] = BUSY[args]["cpu"]
+        return BUSY[args]["wall"]
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
     start = time.perf_counter()
     subprocess.run([str(BIN / "compendium"), *args], cwd=copy, env=env, check=True,
@@ -127,43 +139,59 @@ def _median(runs: list[tuple[float, float]]) -> tuple[float, float]:
 
 
 def _all(runs) -> str:
-    return ", ".join(f"{wall:.1f}" for wall, _ in runs)
+    return ", ".join(f"{run[0]:.1f}" for run in runs)
 
 
-def growth_lines() -> list[str]:
-    """The growth section (benchmarks/growth.py), or a line saying it failed."""
-    growth = subprocess.run([sys.executable, str(Path(__file__).with_name("growth.py"))], cwd=ROOT,
-                            capture_output=True, text=True)
-    return (growth.stdout.strip().splitlines() if growth.returncode == 0
-            else ["## Growth", "", f"FAILED (exit {growth.returncode}): {growth.stderr.strip().splitlines()[-1:]}"])
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--only", action="append", metavar="SECTION",
+                        help="build, growth or a bench_*.py script's name; repeatable (default: all)")
+    only = parser.parse_args().only
+    sections = []
+    if not only or "build" in only:
+        sections.append(build_section())
+    if not only or "growth" in only:
+        sections.append(growth_section())
+    for script in sorted(Path(__file__).parent.glob("bench_*.py")):
+        if not only or script.stem in only:
+            sections.append(script_section(script))
+    results = Path(__file__).parent / "RESULTS.md"
+    text = merge(results.read_text(encoding="utf-8") if only and results.exists() else "", sections)
+    results.write_text(text, encoding="utf-8")
+    print(text)
+    return 0
 
 
-def replace_section(text: str, heading: str, lines: list[str]) -> str:
-    """``text`` (RESULTS.md) with its ``## heading...`` section -- up to the next ``## `` heading --
-    replaced by ``lines``; appended when there is none."""
-    old = text.split("\n")
-    start = next((i for i, line in enumerate(old) if line.startswith(f"## {heading}")), None)
-    if start is None:
-        return "\n".join(old + lines + [""])
-    end = next((i for i in range(start + 1, len(old)) if old[i].startswith("## ")), len(old))
-    return "\n".join(old[:start] + lines + [""] + old[end:])
+def _blocks(text: str) -> list[str]:
+    """Markdown text cut before each ``## `` heading (the first block: what precedes them)."""
+    blocks = [""]
+    for line in text.splitlines(keepends=True):
+        if line.startswith("## "):
+            blocks.append("")
+        blocks[-1] += line
+    return blocks
 
 
-def main(argv: list[str] | None = None) -> int:
-    import argparse
+def merge(old: str, sections: list[list[str]]) -> str:
+    """RESULTS.md with the sections just measured in place of the same-headed ones of ``old`` (new
+    ones at the end; a section's lines before its first heading replace the file's preamble)."""
+    blocks = _blocks(old) if old else [""]
+    for lines in sections:
+        new = _blocks("\n".join(lines) + "\n")
+        if new[0].strip():
+            blocks[0] = new[0]
+        for block in new[1:]:
+            heading = block.splitlines()[0]
+            at = [i for i, b in enumerate(blocks) if b.splitlines()[:1] == [heading]]
+            if at:
+                blocks[at[0]] = block
+            else:
+                blocks.append(block)
+    return "".join(b if b.endswith("\n\n") or not b else b.rstrip("\n") + "\n\n" for b in blocks).rstrip("\n") + "\n"
 
-    ap = argparse.ArgumentParser(description="make bench: time the build, the peers and growth into RESULTS.md")
-    ap.add_argument("--only", choices=["growth"],
-                    help="run only this section and replace it in the existing RESULTS.md "
-                         "(make bench ARGS='--only growth')")
-    args = ap.parse_args(argv)
-    if args.only == "growth":
-        results = Path(__file__).parent / "RESULTS.md"
-        old = results.read_text(encoding="utf-8") if results.exists() else "# Benchmark results\n"
-        lines = growth_lines()
-        results.write_text(replace_section(old, "Growth", lines), encoding="utf-8")
-        print("\n".join(lines))
-        return 0
+
+def build_section() -> list[str]:
+    """The build against its floor and its peers, and where its time goes (Markdown lines)."""
     with tempfile.TemporaryDirectory(prefix="compendium-bench-") as tmp:
         tmp = Path(tmp)
         copy = tmp / "project"
@@ -177,7 +205,8 @@ def main(argv: list[str] | None = None) -> int:
         peer_out.mkdir()
         for _ in range(REPEATS):  # as on a fresh clone: no timings to order the notebooks by
             shutil.rmtree(copy / "build", ignore_errors=True)
-            cleans.append((timed_command(copy, "build", "--force"), CPU[("build", "--force")]))
+            cleans.append((timed_command(copy, "build", "--force", sample=True), CPU[("build", "--force")],
+                           BUSY[("build", "--force")]))
             for peer in peers:  # interleaved with the clean builds
                 peers[peer].append(one_by_one(copy, peer, peer_out))
         per_notebook = {name: entry["duration_s"] for name, entry in
@@ -188,7 +217,8 @@ def main(argv: list[str] | None = None) -> int:
         colds = [(timed_command(copy, "build", "--force", "--cold-kernels"),
                   CPU[("build", "--force", "--cold-kernels")]) for _ in range(REPEATS)]
         validate = timed_command(copy, "validate")
-    (clean, cpu_clean), (again, _), (cold, cpu_cold) = (_median(runs) for runs in (cleans, agains, colds))
+    clean, cpu_clean, clean_busy = sorted(cleans, key=lambda run: run[0])[len(cleans) // 2]
+    (again, _), (cold, cpu_cold) = (_median(runs) for runs in (agains, colds))
     (pm_wall, pm_cpu), (nbc_wall, nbc_cpu) = _median(peers["papermill"]), _median(peers["nbconvert"])
     budget = 1.5 * n * floor
     cores = os.cpu_count() or 1
@@ -237,24 +267,36 @@ def main(argv: list[str] | None = None) -> int:
         f"| the build's CPU-seconds ÷ {cores} cores (the least wall time its work can take here) | "
         f"{cpu_floor:.2f} | — | {clean / cpu_floor:.2f} | ≤ 1.15 |",
         "",
+        f"Idle cores in the clean builds (sampled every {busy.INTERVAL * 1000:.0f} ms): "
+        + "; ".join(f"{b['wall']:.1f} s wall, {b['cpu']:.1f} CPU-s, at most one process of the build runnable "
+                    f"for {b['one']:.1f} s and none for {b['none']:.1f} s (load average {b['load']:.1f})"
+                    for _, _, b in cleans)
+        + f". Measured on a machine the build has to itself, the ratio is what the target means; with a "
+        f"load average above {cores}, every process also waits for a core, so the wall time and the ratio "
+        "stretch, and the idle seconds are lower bounds (a process waiting for a core counts as runnable).",
+        "",
     ]
-    lines += growth_lines()
-    lines.append("")
     lines += ["## Where a clean build spends its time", "",
               "Each notebook's run in the clean build above (kernel start, imports and work; two run at once).", "",
               "| notebook | seconds | ratio to floor |", "|---|---|---|"]
     lines += [f"| {name} | {sec:.2f} | {sec / floor:.1f} × |" for name, sec in sorted(per_notebook.items())]
     lines += [f"| sum | {sum(per_notebook.values()):.2f} | {sum(per_notebook.values()) / floor:.1f} × |", ""]
-    for script in sorted(Path(__file__).parent.glob("bench_*.py")):
-        out = subprocess.run([sys.executable, str(script)], cwd=ROOT, capture_output=True, text=True)
-        lines += [f"## {script.stem}", ""]
-        lines += out.stdout.strip().splitlines() if out.returncode == 0 else [
-            f"FAILED (exit {out.returncode}): {out.stderr.strip().splitlines()[-1:]}"]
-        lines.append("")
-    text = "\n".join(lines) + "\n"
-    (Path(__file__).parent / "RESULTS.md").write_text(text, encoding="utf-8")
-    print(text)
-    return 0
+    return lines
+
+
+def growth_section() -> list[str]:
+    """benchmarks/growth.py's table: the analysis on synthetic codings 10×, 100×, 1000× the real one."""
+    growth = subprocess.run([sys.executable, str(Path(__file__).with_name("growth.py"))], cwd=ROOT,
+                            capture_output=True, text=True)
+    return (growth.stdout.strip().splitlines() if growth.returncode == 0
+            else ["## Growth", "", f"FAILED (exit {growth.returncode}): {growth.stderr.strip().splitlines()[-1:]}"])
+
+
+def script_section(script: Path) -> list[str]:
+    """A ``bench_*.py`` script's Markdown lines under a heading of its name."""
+    out = subprocess.run([sys.executable, str(script)], cwd=ROOT, capture_output=True, text=True)
+    return [f"## {script.stem}", "", *(out.stdout.strip().splitlines() if out.returncode == 0 else [
+        f"FAILED (exit {out.returncode}): {out.stderr.strip().splitlines()[-1:]}"])]
 
 
 if __name__ == "__main__":

@@ -319,3 +319,122 @@ def test_a_build_falls_back_to_cold_kernels_when_the_warm_server_cannot_start(pr
     build(project, echo=said.append, warm=True)
     assert any("starting kernels cold" in s for s in said), said
     assert (project / "tables" / "out.txt").read_text() == "value: one\n"
+
+
+READS_A = """
+from pathlib import Path
+print((Path(data_dir) / "a.txt").read_text())
+"""
+
+LISTS_INBOX = """
+import glob, os
+print(sorted(os.path.basename(p) for p in glob.glob(os.path.join(data_dir, "inbox", "*.csv"))))
+print(open(os.path.join(data_dir, "b.txt")).read())
+"""
+
+
+def _ran(said):
+    return sorted(s.split("] ", 1)[1].split(":")[0] for s in said if ": ok in" in s)
+
+
+def test_a_notebook_reruns_only_when_a_data_file_it_read_or_a_folder_it_listed_changes(tmp_path, monkeypatch):
+    """Warm kernels record what each notebook opens and lists under data/ (an audit hook); the next
+    build compares those files and listings only. One project, built four times (each build starts a
+    kernel server, so the steps share it)."""
+    monkeypatch.setenv("COMPENDIUM_ROOT", str(tmp_path))
+    (tmp_path / "data" / "inbox").mkdir(parents=True)
+    (tmp_path / "data" / "a.txt").write_text("a1")
+    (tmp_path / "data" / "b.txt").write_text("b1")
+    (tmp_path / "data" / "inbox" / "one.csv").write_text("x\n")
+    (tmp_path / "notebooks").mkdir()
+    _notebook(tmp_path / "notebooks" / "01_reads_a.ipynb", READS_A)
+    _notebook(tmp_path / "notebooks" / "02_lists_inbox.ipynb", LISTS_INBOX)
+    manifest = build(tmp_path, echo=_quiet, warm=True)
+    first, second = manifest["notebooks"]["01_reads_a.ipynb"], manifest["notebooks"]["02_lists_inbox.ipynb"]
+    assert first["reads_recorded"] and second["reads_recorded"]
+    assert [k for k in first["inputs"] if k.startswith("data/")] == ["data/a.txt"]
+    assert [k for k in second["inputs"] if k.startswith("data/")] == ["data/b.txt"]  # glob lists, opens nothing
+    assert second["listings"] == {"data/inbox": ["one.csv"]}
+
+    said = []
+    (tmp_path / "data" / "a.txt").write_text("a2")           # read by 01 only
+    build(tmp_path, echo=said.append, warm=True)
+    assert _ran(said) == ["01_reads_a"] and "02_lists_inbox: unchanged, skipped" in said
+
+    said.clear()
+    (tmp_path / "data" / "inbox" / "two.csv").write_text("y\n")  # a new file in the folder 02 lists
+    (tmp_path / "data" / "unread.txt").write_text("nobody reads me")
+    build(tmp_path, echo=said.append, warm=True)
+    assert _ran(said) == ["02_lists_inbox"] and "01_reads_a: unchanged, skipped" in said
+    out = nbformat.read(tmp_path / "notebooks" / "02_lists_inbox.ipynb", as_version=4).cells[-1].outputs
+    assert "['one.csv', 'two.csv']" in out[0]["text"]
+
+    said.clear()
+    manifest_path = tmp_path / "build" / "manifest.json"
+    recorded = json.loads(manifest_path.read_text())
+    del recorded["notebooks"]["02_lists_inbox.ipynb"]["listings"]  # 02's reads unknown: it reruns
+    manifest_path.write_text(json.dumps(recorded))
+    build(tmp_path, echo=said.append, warm=True)
+    assert _ran(said) == ["02_lists_inbox"] and "01_reads_a: unchanged, skipped" in said
+
+
+def test_cold_kernels_record_no_reads_so_every_data_file_counts(built):
+    """Without the warm server nothing records reads: every file and folder under data/ is an input,
+    and a new file anywhere in data/ reruns every notebook."""
+    entry = json.loads((built / "build" / "manifest.json").read_text())["notebooks"]["02_figure.ipynb"]
+    assert entry["reads_recorded"] is False and "data/value.txt" in entry["inputs"]
+    (built / "data" / "raw" / "papers" / "new.txt").write_text("new")
+    said = []
+    build(built, echo=said.append)
+    assert _ran(said) == ["01_table", "02_figure"]
+
+
+def test_the_kernel_audit_hook_notes_opens_listings_and_programs(tmp_path):
+    """record_reads in a process of its own (an audit hook cannot be removed): builtins open,
+    pathlib, os.listdir, glob and pandas are seen; paths outside the folder are not noted."""
+    data = tmp_path / "data"
+    (data / "sub").mkdir(parents=True)
+    (data / "t.csv").write_text("x\n1\n")
+    (data / "sub" / "u.txt").write_text("u")
+    (tmp_path / "outside.txt").write_text("o")
+    log = tmp_path / "reads.log"
+    code = f"""
+import glob, os, subprocess, sys
+from pathlib import Path
+from compendium.build._kernel_launcher import record_reads
+record_reads({str(log)!r}, {str(data)!r})
+os.chdir({str(tmp_path)!r})
+import pandas as pd
+pd.read_csv("data/t.csv")
+Path("data/sub/u.txt").read_text()
+Path("outside.txt").read_text()
+list(Path("data").iterdir())
+glob.glob("data/sub/*.txt")
+"""
+    subprocess.run([sys.executable, "-c", code], check=True)
+    lines = log.read_text().splitlines()
+    assert f"file\t{data / 't.csv'}" in lines and f"file\t{data / 'sub' / 'u.txt'}" in lines
+    assert f"dir\t{data}" in lines and f"dir\t{data / 'sub'}" in lines
+    assert not any("outside" in line for line in lines) and "program" not in lines
+    subprocess.run([sys.executable, "-c", code + "subprocess.run(['true'])\n"], check=True)
+    assert "program" in log.read_text().splitlines()
+
+
+def test_workers_are_forked_only_from_a_process_without_other_threads():
+    """A forked child inherits locks that other threads may hold: with a second thread running, the
+    workers are spawned."""
+    import threading
+
+    from compendium.build.pipeline import _worker_context
+
+    alone = threading.active_count() == 1  # not so under pytest-xdist, whose workers run a thread
+    assert _worker_context().get_start_method() == (
+        "fork" if alone and sys.platform.startswith("linux") else "spawn")
+    stop = threading.Event()
+    other = threading.Thread(target=stop.wait)
+    other.start()
+    try:
+        assert _worker_context().get_start_method() == "spawn"
+    finally:
+        stop.set()
+        other.join()

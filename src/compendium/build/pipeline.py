@@ -3,15 +3,22 @@
 How a build works
 -----------------
 1. The notebooks are ``notebooks/NN_*.ipynb``, numbered in reading order.
-2. A notebook's *fingerprint* hashes its inputs: its own cells (source and tags, not outputs), every
-   file under ``data/`` and the files of the library ``src/compendium/`` that it imports, directly or
-   not (:mod:`compendium.build.dependencies`). A notebook whose fingerprint equals the one recorded at its
-   last successful run is skipped -- no kernel starts.
+2. A notebook's *fingerprint* hashes its code: its own cells (source and tags, not outputs) and the
+   files of the library ``src/compendium/`` that it imports, directly or not
+   (:mod:`compendium.build.dependencies`). Its data inputs are the files under ``data/`` that its kernel
+   opened and the folders it listed at its last run, recorded as they happened (an audit hook in the
+   kernel, :func:`compendium.build._kernel_launcher.record_reads`). A notebook is skipped -- no kernel
+   starts -- when its fingerprint, the hashes of the data files it read and the listings of the
+   folders it listed all equal those recorded at its last successful run. When the reads could not be
+   recorded (cold kernels, or a notebook that starts other programs) every file and folder under
+   ``data/`` counts as read.
 3. The others run with papermill (two at a time on two cores, longest first: notebooks read only
    ``data/`` and the library, never each other's outputs, so their order does not matter for their
    results). Their kernels are forked from a warm kernel server that has imported the scientific
    stack once (:mod:`compendium.build.warm_kernels`; ``--cold-kernels`` starts them as Jupyter does).
-   Parameters are injected into the cell tagged ``parameters`` as paths relative to
+   So that no core idles before the first notebook starts, the server starts first, and the data
+   validation and this process's imports run beside its preload; the workers are then forked from
+   this process (no import of their own). Parameters are injected into the cell tagged ``parameters`` as paths relative to
    ``notebooks/``, so the executed notebooks are the same on every clone.
 4. Artefacts a notebook writes are staged in ``build/stage/NN/`` and moved into ``figures/`` and
    ``tables/`` only when the whole notebook succeeded. The executed notebook, stripped of volatile
@@ -97,23 +104,60 @@ def notebook_source_hash(cells: list[tuple[str, str, list[str]]]) -> str:
 
 
 # How a notebook is run and written shapes every executed notebook, so it is everyone's input.
-BUILD_MACHINERY = {f"src/compendium/{name}.py" for name in (
-    "pipeline", "kernels", "warm_kernels", "_kernel_launcher", "dependencies", "artefacts")}
+BUILD_MACHINERY = {*(f"src/compendium/build/{name}.py" for name in (
+    "__init__", "pipeline", "kernels", "warm_kernels", "_kernel_launcher", "dependencies")),
+    "src/compendium/render/artefacts.py"}
 
 
-def notebook_inputs(cells: list[tuple[str, str, list[str]]], layout: Layout, data: dict[str, str],
+def notebook_inputs(cells: list[tuple[str, str, list[str]]], layout: Layout,
                     library: dict[str, str], cache: dict | None = None) -> dict[str, str]:
-    """A notebook's inputs besides its own cells: every file under ``data/`` and the library files it
-    imports, transitively (:mod:`compendium.build.dependencies`; the whole library if that cannot be told)."""
+    """A notebook's code inputs besides its own cells: the library files it imports, transitively
+    (:mod:`compendium.build.dependencies`; the whole library if that cannot be told)."""
     from compendium.build.dependencies import library_files
 
     src = layout.root / "src"
     code = [source for kind, source, _ in cells if kind == "code"]
     files = library_files(code, src, cache)
     if files is None:
-        return {**data, **library}
+        return dict(library)
     used = {p.relative_to(layout.root).as_posix() for p in files} | BUILD_MACHINERY
-    return {**data, **{rel: sha for rel, sha in library.items() if rel in used}}
+    return {rel: sha for rel, sha in library.items() if rel in used}
+
+
+def listing(folder: Path) -> list[str] | None:
+    """A folder's entries, sorted; None if it is not a folder (a listing that failed, or will)."""
+    try:
+        return sorted(os.listdir(folder))
+    except OSError:
+        return None
+
+
+def everything_read(layout: Layout, data: dict[str, str]) -> dict:
+    """The reads to assume when the kernel's were not recorded: every file and folder under data/."""
+    folders = [layout.root / "data", *(p for p in (layout.root / "data").rglob("*") if p.is_dir())]
+    return {"files": sorted(data), "dirs": sorted(p.relative_to(layout.root).as_posix() for p in folders)}
+
+
+def data_inputs(reads: dict, layout: Layout, data: dict[str, str]) -> tuple[dict, dict]:
+    """(hash of each data file read -- None for one that does not exist --, listing of each folder
+    listed), as they are now: what a notebook's recorded reads are compared with."""
+    files = {rel: data.get(rel) or _file_sha(layout.root / rel) for rel in reads["files"]}
+    return files, {rel: listing(layout.root / rel) for rel in reads["dirs"]}
+
+
+def _file_sha(path: Path) -> str | None:
+    """Hash of a file _tree does not list (a dotfile, say); None if it is not a file."""
+    return _sha(path.read_bytes()) if path.is_file() else None
+
+
+def data_unchanged(entry: dict, layout: Layout, data: dict[str, str]) -> bool:
+    """Are the data files a notebook read, and the folders it listed, as at its last run? False when
+    its reads were never recorded."""
+    if "listings" not in entry:
+        return False
+    files = {rel: sha for rel, sha in entry.get("inputs", {}).items() if rel.startswith("data/")}
+    now_files, now_listings = data_inputs({"files": files, "dirs": entry["listings"]}, layout, data)
+    return now_files == files and now_listings == entry["listings"]
 
 
 def fingerprint(notebook_hash: str, inputs: dict[str, str]) -> str:
@@ -167,6 +211,7 @@ def _execute(notebook: str, root: str, warm_server: str | None = None) -> dict:
     import nbformat
     import papermill as pm
 
+    from compendium.build._kernel_launcher import READS_ENV, READS_UNDER_ENV
     from compendium.render.artefacts import LOG_ENV, STAGE_ENV, atomic_write
     from compendium.build.kernels import KERNEL_SHUTDOWN, ipc_kernel_manager_class
 
@@ -178,11 +223,15 @@ def _execute(notebook: str, root: str, warm_server: str | None = None) -> dict:
     stage.mkdir(parents=True)
     log = layout.build / "stage" / f"{name}.artefacts"
     log.unlink(missing_ok=True)
+    reads_log = layout.build / "stage" / f"{name}.reads"
+    reads_log.unlink(missing_ok=True)
     executing = layout.build / "executing" / nb_path.name
     executing.parent.mkdir(parents=True, exist_ok=True)
     os.environ[STAGE_ENV] = str(stage)
     os.environ[LOG_ENV] = str(log)
     os.environ["COMPENDIUM_ROOT"] = str(layout.root)
+    os.environ[READS_ENV] = str(reads_log)
+    os.environ[READS_UNDER_ENV] = str(layout.root / "data")
     os.environ.setdefault("PYTHONHASHSEED", "0")
     started = time.perf_counter()
     start_utc = datetime.now(timezone.utc).isoformat(timespec="seconds")
@@ -226,11 +275,32 @@ def _execute(notebook: str, root: str, warm_server: str | None = None) -> dict:
                 artefacts.append(final.relative_to(layout.root).as_posix())
     shutil.rmtree(stage, ignore_errors=True)
     log.unlink(missing_ok=True)
+    reads = _reads(reads_log, layout.root)
+    reads_log.unlink(missing_ok=True)
     strip_volatile(nb)
     atomic_write(nb_path, (nbformat.writes(nb) + "\n").encode("utf-8"))
     executing.unlink(missing_ok=True)
-    return {"notebook": nb_path.name, "status": "ok", "artefacts": sorted(artefacts),
+    return {"notebook": nb_path.name, "status": "ok", "artefacts": sorted(artefacts), "reads": reads,
             "duration_s": round(time.perf_counter() - started, 3), "started": start_utc}
+
+
+def _reads(log: Path, root: Path) -> dict | None:
+    """The data files and folders a kernel noted (:func:`compendium.build._kernel_launcher.record_reads`),
+    relative to the project; None when it noted nothing it could vouch for: no log (a cold kernel
+    records nothing) or another program started (its reads are unseen)."""
+    if not log.exists():
+        return None
+    files, dirs = set(), set()
+    for line in log.read_text(encoding="utf-8").splitlines():
+        kind, _, path = line.partition("\t")
+        if kind not in ("file", "dir") or not path:
+            return None  # "program", or a line cut short: nothing to vouch for
+        rel = Path(path).relative_to(root).as_posix()
+        if kind == "dir" or Path(path).is_dir():  # opening a folder (os.open) is reading its listing
+            dirs.add(rel)
+        else:
+            files.add(rel)
+    return {"files": sorted(files), "dirs": sorted(dirs)}
 
 
 def _package_versions() -> dict[str, str]:
@@ -274,16 +344,16 @@ def build(root: Path | str | None = None, force: bool = False, only: list[str] |
         cells = authored_cells(nb)
         code_size[nb.name] = sum(len(source) for kind, source, _ in cells if kind == "code")
         nb_hash = notebook_source_hash(cells)
-        inputs[nb.name] = notebook_inputs(cells, layout, data, library, parsed)
+        inputs[nb.name] = notebook_inputs(cells, layout, library, parsed)
         fingerprints[nb.name] = (fingerprint(nb_hash, inputs[nb.name]), nb_hash)
         previous = entries.get(nb.name, {})
-        if not force and previous.get("fingerprint") == fingerprints[nb.name][0]:
+        if (not force and previous.get("fingerprint") == fingerprints[nb.name][0]
+                and data_unchanged(previous, layout, data)):
             echo(f"{nb.stem}: unchanged, skipped")
         else:
             todo.append(nb)
     if not todo:
         return manifest
-    _validate_first(layout)
 
     jobs = jobs or min(len(todo), os.cpu_count() or 1, 2)
     versions = _package_versions()
@@ -292,9 +362,10 @@ def build(root: Path | str | None = None, force: bool = False, only: list[str] |
     # (see step 3 of the module doc).
     todo.sort(key=lambda nb: (-entries.get(nb.name, {}).get("duration_s", float("inf")),
                               -code_size[nb.name]))
-    echo(f"running {len(todo)} notebook(s) with {jobs} worker(s)"
-         + ("" if warm else ", cold kernels"))
     with ExitStack() as stack:
+        # The kernel server's preload (importing the scientific stack, seconds of one core) is the
+        # longest step before the first notebook can start: it begins first, and the validation and
+        # this process's own imports run beside it on the other core.
         server = None
         if warm:
             from compendium.build.warm_kernels import kernel_server
@@ -304,9 +375,12 @@ def build(root: Path | str | None = None, force: bool = False, only: list[str] |
                     kernel_server(env={"PYTHONHASHSEED": os.environ.get("PYTHONHASHSEED", "0")}))
             except (OSError, RuntimeError) as err:
                 echo(f"the warm kernel server did not start ({err}); starting kernels cold")
+        _validate_first(layout)
+        echo(f"running {len(todo)} notebook(s) with {jobs} worker(s)"
+             + ("" if warm else ", cold kernels"))
         failures = _run(todo, layout, jobs, server, echo,
                         lambda nb, result: _record(entries, nb, result, fingerprints, inputs, versions,
-                                                   layout, manifest))
+                                                   layout, manifest, data))
     if failures:
         lines = []
         for f in failures:
@@ -334,12 +408,17 @@ def _validate_first(layout: Layout) -> None:
                          + "\nFix them and run the build again (`compendium validate` checks the data alone).")
 
 
-def _record(entries, nb, result, fingerprints, inputs, versions, layout, manifest) -> None:
+def _record(entries, nb, result, fingerprints, inputs, versions, layout, manifest, data) -> None:
     """A notebook succeeded: note it in the manifest, and save the manifest at once (an interrupted
-    build keeps what it finished)."""
+    build keeps what it finished). The data files it read are given the hashes they had when the
+    build began: one edited meanwhile differs next time, and the notebook runs again."""
+    reads = result["reads"] or everything_read(layout, data)
+    files, listings = data_inputs(reads, layout, data)
     entries[nb.name] = {
         "fingerprint": fingerprints[nb.name][0],
-        "inputs": {"notebook": fingerprints[nb.name][1], **inputs[nb.name]},
+        "inputs": {"notebook": fingerprints[nb.name][1], **inputs[nb.name], **files},
+        "listings": listings,
+        "reads_recorded": result["reads"] is not None,
         "artefacts": result["artefacts"],
         "duration_s": result["duration_s"],
         "started": result["started"],
@@ -348,11 +427,27 @@ def _record(entries, nb, result, fingerprints, inputs, versions, layout, manifes
     _atomic_json(layout.build / MANIFEST, manifest)
 
 
+def _worker_context():
+    """How the workers start. Forked (Linux), they inherit papermill and nbclient from this process,
+    imported once here while the kernel server preloads, instead of importing them again each (about
+    1.5 CPU-seconds per worker) -- and, ending with ``os._exit``, they skip the interpreter's teardown.
+    Spawned where forking is unsafe: macOS, or a process that already runs threads (a lock another
+    thread holds would stay locked forever in the child)."""
+    import threading
+
+    if sys.platform.startswith("linux") and threading.active_count() == 1:
+        import nbformat  # noqa: F401 -- what _execute imports, loaded before the fork
+        import papermill  # noqa: F401
+
+        return get_context("fork")
+    return get_context("spawn")
+
+
 def _run(todo, layout, jobs, server, echo, on_success) -> list[dict]:
     """Run the notebooks on ``jobs`` worker processes; stop starting new ones at the first failure.
     Returns the failures."""
     failures, finished = [], 0
-    with ProcessPoolExecutor(max_workers=jobs, mp_context=get_context("spawn")) as pool:
+    with ProcessPoolExecutor(max_workers=jobs, mp_context=_worker_context()) as pool:
         pending = {}
         queue = list(todo)
         while queue or pending:

@@ -41,7 +41,7 @@ import traceback
 from contextlib import contextmanager
 from pathlib import Path
 
-from compendium.build._kernel_launcher import HEADER, recv_exact
+from compendium.build._kernel_launcher import HEADER, READS_ENV, READS_UNDER_ENV, recv_exact, record_reads
 
 LAUNCHER = Path(__file__).with_name("_kernel_launcher.py")
 
@@ -49,20 +49,28 @@ LAUNCHER = Path(__file__).with_name("_kernel_launcher.py")
 #: error: the notebook that needs it imports it (and fails visibly if it cannot).
 PRELOAD = (
     "ipykernel.kernelapp", "ipykernel.ipkernel", "IPython", "numpy", "pandas", "matplotlib",
-    "matplotlib.pyplot", "networkx", "scipy.stats", "sklearn.metrics", "krippendorff", "yaml",
-    "nbformat", "papermill",
+    "matplotlib.pyplot", "networkx", "scipy.stats",
 )
-
+#: Imported after the server has begun to fork kernels, between requests: what only the grading
+#: notebook uses (agreement statistics, the assignments' YAML, notebook submissions). The first
+#: kernels -- the longest notebooks, which do not grade -- need not wait for them; a kernel forked
+#: before they are loaded imports what it uses itself, as a cold kernel would. (scipy.stats stays in
+#: PRELOAD: the network and claims notebooks, which start first, use it, and importing it twice
+#: costs more than waiting for it once.)
+PRELOAD_LATER = ("sklearn.metrics", "krippendorff", "yaml", "nbformat", "papermill")
+#: Library packages imported with PRELOAD_LATER (they import those modules).
+LIBRARY_LATER = ("compendium.grading",)
 
 
 def preload() -> list[str]:
     """Import the scientific stack and the whole library; returns the modules that failed."""
-    import pkgutil
+    return _import(preload_first() + preload_later())
 
+
+def preload_first() -> list[str]:
+    """Prepare the import of the modules every kernel needs; returns their names (see :func:`_import`)."""
     # What ipykernel itself would set before the first matplotlib import in a kernel.
     os.environ.setdefault("MPLBACKEND", "module://matplotlib_inline.backend_inline")
-    failed = []
-    names = list(PRELOAD)
     # pandas picks its display defaults at import, by asking whether it runs in a Jupyter kernel
     # (``get_ipython().kernel``); answer as the kernel will, or tables print differently.
     import builtins
@@ -72,10 +80,31 @@ def preload() -> list[str]:
         import pandas  # noqa: F401
     finally:
         del builtins.get_ipython
+    # ipykernel's debugger asks platform.platform() at start, which runs `uname -p` once per process:
+    # asked here, the answer is cached for every kernel (which then starts no program of its own, so
+    # the build can tell which data files it reads -- see compendium.build._kernel_launcher.record_reads).
+    import platform
+
+    platform.platform()
+    return list(PRELOAD) + [name for name in _library() if not name.startswith(LIBRARY_LATER)]
+
+
+def preload_later() -> list[str]:
+    """The names imported once kernels are being forked."""
+    return list(PRELOAD_LATER) + [name for name in _library() if name.startswith(LIBRARY_LATER)]
+
+
+def _library() -> list[str]:
+    import pkgutil
+
     import compendium
 
-    names += [m.name for m in pkgutil.walk_packages(compendium.__path__, "compendium.")
-              if m.name != __name__]
+    return [m.name for m in pkgutil.walk_packages(compendium.__path__, "compendium.") if m.name != __name__]
+
+
+def _import(names: list[str]) -> list[str]:
+    """Import each module; returns those that failed."""
+    failed = []
     for name in names:
         try:
             importlib.import_module(name)
@@ -117,6 +146,11 @@ def _become_kernel(request: dict, fds: list[int], close: list) -> None:
         os.chdir(request["cwd"])
         os.environ.clear()
         os.environ.update(request["env"])
+        if request["env"].get(READS_ENV):  # the build asks which data files the notebook reads
+            try:
+                record_reads(request["env"][READS_ENV], request["env"][READS_UNDER_ENV])
+            except OSError:
+                pass  # no log: the build counts every data file as read
         argv = list(request["argv"])
         # ipykernel read JPY_PARENT_PID when the server imported it; give the launcher's.
         if request["env"].get("JPY_PARENT_PID"):
@@ -156,7 +190,8 @@ def serve(path: str, ready=None) -> None:
         print(ready, flush=True)
     # Only the build stops the server (SIGTERM); its kernels get Python's usual SIGINT handling back.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
-    preload()
+    _import(preload_first())
+    later = preload_later()
 
     wake_r, wake_w = os.pipe()
     os.set_blocking(wake_w, False)
@@ -171,7 +206,10 @@ def serve(path: str, ready=None) -> None:
     kernels: dict[int, socket.socket] = {}
     try:
         while not stopping and os.getppid() == parent:
-            for key, _ in sel.select(timeout=1.0):
+            events = sel.select(timeout=0 if later else 1.0)
+            if not events and later:
+                _import([later.pop(0)])  # nothing to serve: warm up further
+            for key, _ in events:
                 if key.data == "accept":
                     conn, _ = listener.accept()
                     try:
