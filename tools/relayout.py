@@ -129,7 +129,8 @@ def rewrite(text: str) -> str:
     return _PATH.sub(lambda m: "compendium/" + ALL[m.group(1)].replace(".", "/") + ".py", text)
 
 
-def rewrite_notebook(path: Path) -> bool:
+def rewrite_notebook(path: Path, write: bool = True) -> bool:
+    """Rewrite the cells of a notebook; whether any changed (``write=False``: only tell)."""
     nb = json.loads(path.read_text(encoding="utf-8"))
     changed = False
     for cell in nb.get("cells", []):
@@ -138,7 +139,7 @@ def rewrite_notebook(path: Path) -> bool:
         if new != source:
             cell["source"] = new.splitlines(keepends=True)
             changed = True
-    if changed:
+    if changed and write:
         import nbformat
 
         nbformat.write(nbformat.from_dict(nb), str(path))
@@ -147,10 +148,7 @@ def rewrite_notebook(path: Path) -> bool:
 
 def rewrite_file(path: Path, check: bool) -> bool:
     if path.suffix == ".ipynb":
-        if check:
-            nb = json.loads(path.read_text(encoding="utf-8"))
-            return any(rewrite("".join(c.get("source", []))) != "".join(c.get("source", [])) for c in nb["cells"])
-        return rewrite_notebook(path)
+        return rewrite_notebook(path, write=not check)
     try:
         text = path.read_text(encoding="utf-8")
     except UnicodeDecodeError:

@@ -579,9 +579,8 @@ def robustness_variants(actors: pd.DataFrame, ties: pd.DataFrame,
             key = (spec.get("include_context", False), tuple(spec.get("drop", ())), classes, basis)
             if key not in networks:
                 chosen_ties = select_ties(ties, classes, basis, relation_class)
-                G = build_multigraph(actors, chosen_ties, include_context=key[0])
-                G.remove_nodes_from([n for n in key[1] if n in G])
-                H = collapse(G)
+                H = collapsed(actors, chosen_ties, include_context=key[0])
+                H.remove_nodes_from([n for n in key[1] if n in H])
                 networks[key] = (H, centrality_table(H, measures))
             H, table = networks[key]
             frame = ranking_robustness(H, actors, measures, aggregations, mapping=spec.get("mapping", mapping),
