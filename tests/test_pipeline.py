@@ -8,22 +8,56 @@ import shutil
 import subprocess
 import sys
 import time
+from concurrent.futures import Future
 
 import nbformat
 import pytest
 from nbformat.v4 import new_code_cell, new_notebook
 
-from compendium.render import artefacts
+from compendium.build import pipeline
 from compendium.build.pipeline import BuildError
-from compendium.build.pipeline import build as _build
+from compendium.render import artefacts
+
+
+class _InProcess:
+    """Stands in for the build's pool of worker processes: runs each notebook's driver (papermill;
+    the kernel is still a process of its own) at once in this process, and puts back the environment
+    variables the driver sets for its notebook. Under pytest-xdist (whose workers run a thread) the
+    build spawns its workers, and each imports papermill afresh: more than a CPU-second per toy build.
+    The real pool runs in test_third_paper.py (two spawned workers under pytest-xdist) and in the
+    later-clock test below (a forked one, as `make` runs it)."""
+
+    def __init__(self, max_workers, mp_context=None):
+        pass
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        return False
+
+    def submit(self, fn, *args):
+        future, saved = Future(), dict(os.environ)
+        try:
+            future.set_result(fn(*args))
+        except BaseException as err:  # noqa: BLE001 -- handed to the build through the future
+            future.set_exception(err)
+        finally:
+            os.environ.clear()
+            os.environ.update(saved)
+        return future
 
 
 def build(root, **kw):
-    """The build, with cold kernels unless a test asks for warm ones: these toy notebooks import
-    next to nothing, so a warm server preloading the whole scientific stack would cost more than it
-    saves. Warm kernels are tested in test_warm_kernels.py and by the full build further down."""
+    """The build, with cold kernels, one notebook at a time, driven from this process
+    (:class:`_InProcess`), unless a test asks otherwise: these toy notebooks import next to nothing,
+    so a warm server preloading the whole scientific stack would cost more than it saves. Warm
+    kernels are tested in test_warm_kernels.py and below."""
     kw.setdefault("warm", False)
-    return _build(root, **kw)
+    kw.setdefault("jobs", 1)
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr(pipeline, "ProcessPoolExecutor", _InProcess)
+        return pipeline.build(root, **kw)
 
 PARAMS = 'data_dir = "../data"\nfigures_dir = "../figures"\ntables_dir = "../tables"'
 
@@ -250,8 +284,13 @@ def _build_later(root, *args):
 
 
 @pytest.mark.slow
-def test_the_later_clock_reaches_the_kernels(project):
-    """The clock set by the test below reaches the notebook kernels, not only the build process."""
+def test_the_later_clock_reaches_the_kernels(project, monkeypatch):
+    """The clock set by :func:`_build_later` reaches the notebook kernels, not only the build process:
+    the kernel is forked from the warm server, here one that preloads nothing (the clock does not
+    depend on what the server imported; the preload would cost two CPU-seconds)."""
+    from compendium.build.warm_kernels import PRELOAD_ENV
+
+    monkeypatch.setenv(PRELOAD_ENV, "0")
     _notebook(project / "notebooks" / "01_table.ipynb",
               "import time\nfrom pathlib import Path\nfrom compendium.render.artefacts import write_text\n"
               "write_text(Path(tables_dir) / 'year.txt', time.strftime('%Y'))\n")
@@ -293,6 +332,7 @@ def test_a_notebook_reruns_when_a_library_module_it_imports_changes_and_only_the
     (lib / "unused.py").write_text("x = 1\n")
     _notebook(project / "notebooks" / "01_table.ipynb",
               WRITE_TABLE + "if False:\n    import compendium.only_first\n")
+    _notebook(project / "notebooks" / "02_figure.ipynb", "x = 1")  # imports nothing: no figure needed here
     build(project, echo=_quiet)
     said = []
     (lib / "unused.py").write_text("x = 2\n")
@@ -316,7 +356,7 @@ def test_a_build_falls_back_to_cold_kernels_when_the_warm_server_cannot_start(pr
 
     monkeypatch.setattr(compendium.build.warm_kernels, "kernel_server", no_server)
     said = []
-    build(project, echo=said.append, warm=True)
+    build(project, echo=said.append, warm=True, only=["01"])
     assert any("starting kernels cold" in s for s in said), said
     assert (project / "tables" / "out.txt").read_text() == "value: one\n"
 
@@ -339,9 +379,28 @@ def _ran(said):
 
 def test_a_notebook_reruns_only_when_a_data_file_it_read_or_a_folder_it_listed_changes(tmp_path, monkeypatch):
     """Warm kernels record what each notebook opens and lists under data/ (an audit hook); the next
-    build compares those files and listings only. One project, built four times (each build starts a
-    kernel server, so the steps share it)."""
+    build compares those files and listings only. One project, built four times; the four builds
+    share one kernel server, started as the build starts its own (its preload of the scientific
+    stack costs about two CPU-seconds; each kernel is still forked afresh)."""
+    from contextlib import contextmanager
+
+    import compendium.build.warm_kernels as warm_kernels
+
     monkeypatch.setenv("COMPENDIUM_ROOT", str(tmp_path))
+    with warm_kernels.kernel_server(env={"PYTHONHASHSEED": os.environ.get("PYTHONHASHSEED", "0")}) as shared:
+        asked = []
+
+        @contextmanager
+        def the_shared_server(env=None):
+            asked.append(env)
+            yield shared
+
+        monkeypatch.setattr(warm_kernels, "kernel_server", the_shared_server)
+        _four_builds_reading_and_listing(tmp_path)
+    assert asked == [{"PYTHONHASHSEED": os.environ.get("PYTHONHASHSEED", "0")}] * 4  # as started here
+
+
+def _four_builds_reading_and_listing(tmp_path):
     (tmp_path / "data" / "inbox").mkdir(parents=True)
     (tmp_path / "data" / "a.txt").write_text("a1")
     (tmp_path / "data" / "b.txt").write_text("b1")

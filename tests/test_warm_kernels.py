@@ -16,7 +16,7 @@ import pytest
 
 from compendium.build.kernels import ipc_kernel_manager_class
 from compendium.build.pipeline import build
-from compendium.build.warm_kernels import LAUNCHER, kernel_server, launcher_command
+from compendium.build.warm_kernels import LAUNCHER, PRELOAD_ENV, kernel_server, launcher_command
 
 
 @pytest.fixture(scope="module")
@@ -171,10 +171,16 @@ def test_an_interrupt_reaches_the_warm_kernel(server, kernels):
     assert next_output() == "interrupted\n"
 
 
+# The server's life cycle needs no scientific stack: the servers these tests start for themselves
+# preload nothing (a test hook of warm_kernels.serve; each kernel is then a cold one, forked).
+BARE = {PRELOAD_ENV: "0"}
+
+
 def test_stopping_the_server_stops_its_kernels(kernels):
-    with kernel_server() as own:
+    with kernel_server(env=BARE) as own:
         k = kernels(own)
         pid = int(k.eval("__import__('os').getpid()"))
+        assert k.eval("'pandas' in __import__('sys').modules") == "False"  # the hook left the stack out
     assert _gone_within(pid, 10), "a kernel outlived its server"
 
 
@@ -198,7 +204,7 @@ def test_the_server_stops_when_the_process_that_started_it_dies(tmp_path):
          f"p = subprocess.Popen([sys.executable, '-m', 'compendium.build.warm_kernels', {str(socket_path)!r}],"
          " stdout=subprocess.PIPE)\n"
          "p.stdout.readline()\nprint(p.pid, flush=True)\ntime.sleep(600)\n"],
-        stdout=subprocess.PIPE)
+        stdout=subprocess.PIPE, env={**os.environ, **BARE})
     server_pid = int(starter.stdout.readline())
     assert _alive(server_pid)
     starter.kill()

@@ -44,6 +44,8 @@ from pathlib import Path
 from compendium.build._kernel_launcher import HEADER, READS_ENV, READS_UNDER_ENV, recv_exact, record_reads
 
 LAUNCHER = Path(__file__).with_name("_kernel_launcher.py")
+#: Set to "0", the server preloads nothing (see :func:`serve`); unset, as in every build, it preloads.
+PRELOAD_ENV = "COMPENDIUM_KERNEL_PRELOAD"
 
 #: Imported once by the server, so that no notebook pays for them. A module missing here is not an
 #: error: the notebook that needs it imports it (and fails visibly if it cannot).
@@ -190,8 +192,12 @@ def serve(path: str, ready=None) -> None:
         print(ready, flush=True)
     # Only the build stops the server (SIGTERM); its kernels get Python's usual SIGINT handling back.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
-    _import(preload_first())
-    later = preload_later()
+    # COMPENDIUM_KERNEL_PRELOAD=0 (a test hook): import nothing ahead, so each kernel is a cold one
+    # forked; for tests of the server's life cycle, which need no scientific stack.
+    bare = os.environ.get(PRELOAD_ENV) == "0"
+    if not bare:
+        _import(preload_first())
+    later = [] if bare else preload_later()
 
     wake_r, wake_w = os.pipe()
     os.set_blocking(wake_w, False)
