@@ -8,56 +8,23 @@ import shutil
 import subprocess
 import sys
 import time
-from concurrent.futures import Future
 
 import nbformat
 import pytest
+from in_process import build_in_process
 from nbformat.v4 import new_code_cell, new_notebook
 
-from compendium.build import pipeline
 from compendium.build.pipeline import BuildError
 from compendium.render import artefacts
 
 
-class _InProcess:
-    """Stands in for the build's pool of worker processes: runs each notebook's driver (papermill;
-    the kernel is still a process of its own) at once in this process, and puts back the environment
-    variables the driver sets for its notebook. Under pytest-xdist (whose workers run a thread) the
-    build spawns its workers, and each imports papermill afresh: more than a CPU-second per toy build.
-    The real pool runs in test_third_paper.py (two spawned workers under pytest-xdist) and in the
-    later-clock test below (a forked one, as `make` runs it)."""
-
-    def __init__(self, max_workers, mp_context=None):
-        pass
-
-    def __enter__(self):
-        return self
-
-    def __exit__(self, *exc):
-        return False
-
-    def submit(self, fn, *args):
-        future, saved = Future(), dict(os.environ)
-        try:
-            future.set_result(fn(*args))
-        except BaseException as err:  # noqa: BLE001 -- handed to the build through the future
-            future.set_exception(err)
-        finally:
-            os.environ.clear()
-            os.environ.update(saved)
-        return future
-
-
 def build(root, **kw):
     """The build, with cold kernels, one notebook at a time, driven from this process
-    (:class:`_InProcess`), unless a test asks otherwise: these toy notebooks import next to nothing,
+    (tests/in_process.py), unless a test asks otherwise: these toy notebooks import next to nothing,
     so a warm server preloading the whole scientific stack would cost more than it saves. Warm
     kernels are tested in test_warm_kernels.py and below."""
     kw.setdefault("warm", False)
-    kw.setdefault("jobs", 1)
-    with pytest.MonkeyPatch.context() as mp:
-        mp.setattr(pipeline, "ProcessPoolExecutor", _InProcess)
-        return pipeline.build(root, **kw)
+    return build_in_process(root, **kw)
 
 PARAMS = 'data_dir = "../data"\nfigures_dir = "../figures"\ntables_dir = "../tables"'
 
@@ -286,16 +253,21 @@ def _build_later(root, *args):
 @pytest.mark.slow
 def test_the_later_clock_reaches_the_kernels(project, monkeypatch):
     """The clock set by :func:`_build_later` reaches the notebook kernels, not only the build process:
-    the kernel is forked from the warm server, here one that preloads nothing (the clock does not
-    depend on what the server imported; the preload would cost two CPU-seconds)."""
+    the kernels are forked from the warm server, here one that preloads nothing (the clock does not
+    depend on what the server imported; the preload would cost two CPU-seconds). Also the one toy
+    build on the real pool of worker processes, as `make` runs it: two notebooks on two forked workers."""
     from compendium.build.warm_kernels import PRELOAD_ENV
 
     monkeypatch.setenv(PRELOAD_ENV, "0")
     _notebook(project / "notebooks" / "01_table.ipynb",
               "import time\nfrom pathlib import Path\nfrom compendium.render.artefacts import write_text\n"
               "write_text(Path(tables_dir) / 'year.txt', time.strftime('%Y'))\n")
-    _build_later(project, "--only", "01")
+    _notebook(project / "notebooks" / "02_figure.ipynb", "import time\nprint(time.strftime('%Y'))")
+    done = _build_later(project, "--jobs", "2")
+    assert "running 2 notebook(s) with 2 worker(s)" in done.stdout, done.stdout
     assert int((project / "tables" / "year.txt").read_text()) == _later().tm_year
+    printed = nbformat.read(project / "notebooks" / "02_figure.ipynb", as_version=4).cells[-1].outputs
+    assert printed[0]["text"] == f"{_later().tm_year}\n"
 
 
 @pytest.mark.slow
