@@ -42,10 +42,11 @@ def test_a_missing_submissions_folder_is_named_plainly(tmp_path, capsys):
 
 
 def test_a_closed_pipe_ends_quietly():
-    """`compendium claims | head -1`: the reader goes away; no BrokenPipeError traceback. The reading
+    """`compendium artefacts | head -1`: the reader goes away; no BrokenPipeError traceback. The reading
     end is closed before the command has written anything (it is still importing), so every write
-    meets the closed pipe, as the tail of a long output does after `head` exits."""
-    proc = subprocess.Popen([sys.executable, "-m", "compendium.cli", "claims"],
+    meets the closed pipe, as the tail of a long output does after `head` exits. (Every command goes
+    through the same handler in cli.main; this one prints without evaluating the claims ledger.)"""
+    proc = subprocess.Popen([sys.executable, "-m", "compendium.cli", "artefacts"],
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE)
     proc.stdout.close()
     err = proc.stderr.read().decode()

@@ -7,8 +7,6 @@ import csv
 import io
 import random
 import shutil
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
@@ -215,24 +213,31 @@ def test_second_coder_reliability_against_a_fixture(po, tmp_path):
         reliability(po, tmp_path / "absent.csv")
 
 
-def test_cli_template_key_and_grade(tmp_path):
-    exe = [sys.executable, "-m", "compendium.cli"]
-    tpl = subprocess.run([*exe, "assignment", "template", "actor-roles"], capture_output=True, text=True, check=True)
-    lines = tpl.stdout.splitlines()
-    assert lines[0] == "item_id,role,kind" and all(line.endswith(",,") for line in lines[1:])
-    key = subprocess.run([*exe, "assignment", "key", "actor-roles"], capture_output=True, text=True, check=True)
-    assert "bandung-city,internal,city-government" in key.stdout.splitlines()
+def test_cli_template_key_and_grade(tmp_path, capsys):
+    # In-process: the command line is parsed and printed as from a shell (the `python -m compendium.cli`
+    # entry itself is run by test_cli.py), without four interpreters importing the library again.
+    from compendium.cli import main
+
+    def run(*argv):
+        code = main(list(argv))
+        out, err = capsys.readouterr()
+        return code, out, err
+
+    code, out, _ = run("assignment", "template", "actor-roles")
+    lines = out.splitlines()
+    assert code == 0 and lines[0] == "item_id,role,kind" and all(line.endswith(",,") for line in lines[1:])
+    code, out, _ = run("assignment", "key", "actor-roles")
+    assert code == 0 and "bandung-city,internal,city-government" in out.splitlines()
     assert lines[1:] == sorted(lines[1:])  # alphabetical: the reference table's order is grouped by code
-    subprocess.run([*exe, "assignment", "template", "policy-outputs", "-o", str(tmp_path / "po.csv")], check=True)
+    assert run("assignment", "template", "policy-outputs", "-o", str(tmp_path / "po.csv"))[0] == 0
     assert (tmp_path / "po.codes.csv").read_text().startswith("variable,code,label_en,label_id,definition_en")
     subs = tmp_path / "subs"
     subs.mkdir()
     shutil.copy(ROOT / "data/examples/policy-outputs/s01-perfect.csv", subs / "a.csv")
     (subs / "b.csv").write_bytes(b"\xff\xfe")
-    res = subprocess.run([*exe, "grade", "policy-outputs", str(subs), "--out", str(tmp_path / "out")],
-                         capture_output=True, text=True)
-    assert res.returncode == 0, res.stderr
-    assert "1 invalid, 1 ok" in res.stdout and "grading policy-outputs" in res.stderr  # the progress bar
+    code, out, err = run("grade", "policy-outputs", str(subs), "--out", str(tmp_path / "out"))
+    assert code == 0, err
+    assert "1 invalid, 1 ok" in out and "grading policy-outputs" in err  # the progress bar
     assert (tmp_path / "out" / "feedback" / "b.html").exists()
 
 
