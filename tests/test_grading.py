@@ -330,10 +330,10 @@ def test_a_million_unknown_ids_are_rejected_quickly(po, tmp_path):
     from compendium.grading.submissions import parse_submission
 
     data = b"item_id,dimension,diffusion,transfer\n" + b"".join(b"id%07d,a,b,c\n" % i for i in range(1_000_000))
-    started = time.perf_counter()
+    started = time.process_time()  # CPU, not wall: a shared machine's load must not fail the test
     parsed = parse_submission(data, po.items, {v.name: v.codes for v in po.variables})
     assert parsed.codes is None and "1,000,000 rows" in parsed.problems[0]
-    assert time.perf_counter() - started < 10
+    assert time.process_time() - started < 10
     few = b"item_id,dimension,diffusion,transfer\n" + b"".join(b"%s-x,a,b,c\n" % i.encode() for i in po.items)
     parsed = parse_submission(few, po.items, {v.name: v.codes for v in po.variables})
     assert sum("did you mean" in p for p in parsed.problems[0].split("line ")) <= 8  # only for those listed
