@@ -36,3 +36,17 @@ def tracked_copy(tmp_path, monkeypatch):
         shutil.copy2(ROOT / rel, copy / rel)
     monkeypatch.setenv("COMPENDIUM_ROOT", str(copy))
     return copy, tracked
+
+
+@pytest.fixture
+def figures_drawn_not_rendered(monkeypatch):
+    """Grading reports draw their class figure (laid out, every artist drawn: a run the figure cannot
+    show still fails) but do not render it to PNG and SVG, a second of matplotlib per run, for tests
+    of what is around the figure. The rendered figure is tested in test_grading.py's report test."""
+    from compendium.render import artefacts
+
+    def drawn(fig, formats=("png", "svg")):
+        fig.draw_without_rendering()
+        return {fmt: b"" for fmt in formats}
+
+    monkeypatch.setattr(artefacts, "figure_bytes", drawn)

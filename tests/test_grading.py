@@ -213,6 +213,7 @@ def test_second_coder_reliability_against_a_fixture(po, tmp_path):
         reliability(po, tmp_path / "absent.csv")
 
 
+@pytest.mark.usefixtures("figures_drawn_not_rendered")
 def test_cli_template_key_and_grade(tmp_path, capsys):
     # In-process: the command line is parsed and printed as from a shell (the `python -m compendium.cli`
     # entry itself is run by test_cli.py), without four interpreters importing the library again.
@@ -275,6 +276,7 @@ def test_above_baseline_rubric_rescales_agreement():
     assert a.points(diffusion, halfway) == round(round(diffusion.weight / 2 / 0.1) * 0.1, 6)
 
 
+@pytest.mark.usefixtures("figures_drawn_not_rendered")
 def test_every_entry_of_the_folder_gets_exactly_one_row(po, tmp_path):
     """Hostile file names and entries (issue 13): none stops the batch, each gets one row with a status."""
     import os

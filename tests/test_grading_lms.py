@@ -22,18 +22,8 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "tools"))
 
 
-@pytest.fixture(autouse=True)
-def figures_drawn_not_rendered(monkeypatch):
-    """Each grading run here draws its class figure (laid out, every artist drawn: a run these tests
-    make that the figure cannot show fails here), but does not render it to PNG and SVG (a second of
-    matplotlib per run; what the rendered figure shows is tested in test_grading.py)."""
-    from compendium.render import artefacts
-
-    def drawn(fig, formats=("png", "svg")):
-        fig.draw_without_rendering()
-        return {fmt: b"" for fmt in formats}
-
-    monkeypatch.setattr(artefacts, "figure_bytes", drawn)
+# The class figure of each grading run is drawn, not rendered (tests/conftest.py).
+pytestmark = pytest.mark.usefixtures("figures_drawn_not_rendered")
 
 
 @pytest.fixture(scope="module")
