@@ -20,11 +20,50 @@ from compendium.render import artefacts
 
 def build(root, **kw):
     """The build, with cold kernels, one notebook at a time, driven from this process
-    (tests/in_process.py), unless a test asks otherwise: these toy notebooks import next to nothing,
-    so a warm server preloading the whole scientific stack would cost more than it saves. Warm
-    kernels are tested in test_warm_kernels.py and below."""
+    (tests/in_process.py), unless a test asks otherwise. Tests that take :func:`warm_build` fork their
+    kernels from one kernel server for the module instead."""
     kw.setdefault("warm", False)
     return build_in_process(root, **kw)
+
+
+# The environment the build starts its kernel server with (compendium.build.pipeline.build).
+BUILD_SERVER_ENV = {"PYTHONHASHSEED": os.environ.get("PYTHONHASHSEED", "0")}
+
+
+@pytest.fixture(scope="module")
+def module_server():
+    """One warm kernel server for the module's warm builds: its preload of the scientific stack costs
+    about two CPU-seconds, more than a toy notebook; each kernel is still forked afresh."""
+    from compendium.build.warm_kernels import kernel_server
+
+    with kernel_server(env=BUILD_SERVER_ENV) as path:
+        yield path
+
+
+@pytest.fixture
+def warm_build(module_server, monkeypatch):
+    """:func:`build` with warm kernels, as `make` builds, forked from :func:`module_server`: the build
+    asks for its server as usual (with its environment, checked) and gets the module's."""
+    from contextlib import contextmanager
+
+    import compendium.build.warm_kernels as warm_kernels
+
+    asked = []
+
+    @contextmanager
+    def the_module_server(env=None):
+        asked.append(env)
+        yield module_server
+
+    monkeypatch.setattr(warm_kernels, "kernel_server", the_module_server)
+
+    def run(root, **kw):
+        asked.clear()
+        manifest = build(root, warm=True, **kw)
+        assert asked in ([], [BUILD_SERVER_ENV]), asked  # no server asked for when nothing is to run
+        return manifest
+
+    return run
 
 PARAMS = 'data_dir = "../data"\nfigures_dir = "../figures"\ntables_dir = "../tables"'
 
@@ -122,14 +161,14 @@ def test_build_runs_notebooks_writes_artefacts_and_manifest(first_build):
     assert all("execution" not in c.metadata for c in executed.cells)
 
 
-def test_second_build_skips_unchanged_and_reruns_changed(built):
+def test_second_build_skips_unchanged_and_reruns_changed(built, warm_build):
     project = built
     said = []
-    build(project, echo=said.append)
+    warm_build(project, echo=said.append)
     assert said == ["01_table: unchanged, skipped", "02_figure: unchanged, skipped"]
     (project / "data" / "value.txt").write_text("two")
     said.clear()
-    build(project, echo=said.append, only=["01"])
+    warm_build(project, echo=said.append, only=["01"])
     assert any("01_table: ok" in s for s in said)
     assert (project / "tables" / "out.txt").read_text() == "value: two\n"
 
@@ -158,9 +197,10 @@ def test_invalid_coded_data_stops_the_build_before_any_kernel_starts(tracked_cop
     assert {p: p.read_bytes() for p in (copy / "notebooks").iterdir()} == before
 
 
-def test_force_reruns_everything_and_two_builds_are_byte_identical(first_build, built):
+def test_force_reruns_everything_and_two_builds_are_byte_identical(first_build, built, warm_build):
+    """The second build runs in warm kernels, the first ran cold: the same bytes either way."""
     said = []
-    build(built, force=True, echo=said.append)
+    warm_build(built, force=True, echo=said.append)
     assert sum(": ok in" in s for s in said) == 2
     first, second = _outputs(first_build[0]), _outputs(built)
     assert first.keys() == second.keys()
@@ -169,7 +209,7 @@ def test_force_reruns_everything_and_two_builds_are_byte_identical(first_build, 
     assert "<dc:date>" not in svg
 
 
-def test_failing_cell_names_notebook_cell_error_and_keeps_last_good_outputs(built):
+def test_failing_cell_names_notebook_cell_error_and_keeps_last_good_outputs(built, warm_build):
     project = built
     good_nb = (project / "notebooks" / "01_table.ipynb").read_bytes()
     good_table = (project / "tables" / "out.txt").read_bytes()
@@ -179,7 +219,7 @@ def test_failing_cell_names_notebook_cell_error_and_keeps_last_good_outputs(buil
     nbformat.write(nb, project / "notebooks" / "01_table.ipynb")
     broken_nb = (project / "notebooks" / "01_table.ipynb").read_bytes()
     with pytest.raises(BuildError) as err:
-        build(project, echo=_quiet, only=["01_table"])
+        warm_build(project, echo=_quiet, only=["01_table"])
     message = str(err.value)
     assert "notebooks/01_table.ipynb" in message and "cell" in message
     assert "ValueError: broken on purpose" in message
@@ -287,16 +327,16 @@ def test_full_build_on_a_later_day_reproduces_the_committed_files(root, tracked_
     assert untracked == [], f"the build wrote files that are not committed: {untracked}"
 
 
-def test_stream_chunks_are_coalesced_so_output_splits_do_not_vary(project):
+def test_stream_chunks_are_coalesced_so_output_splits_do_not_vary(project, warm_build):
     nb = nbformat.read(project / "notebooks" / "01_table.ipynb", as_version=4)
     nb.cells[-1].source = "import sys, time\nprint('a', flush=True)\ntime.sleep(0.2)\nprint('b')\n"
     nbformat.write(nb, project / "notebooks" / "01_table.ipynb")
-    build(project, only=["01"], echo=_quiet)
+    warm_build(project, only=["01"], echo=_quiet)
     outputs = nbformat.read(project / "notebooks" / "01_table.ipynb", as_version=4).cells[-1].outputs
     assert [(o.output_type, o.name, o.text) for o in outputs] == [("stream", "stdout", "a\nb\n")]
 
 
-def test_a_notebook_reruns_when_a_library_module_it_imports_changes_and_only_then(project):
+def test_a_notebook_reruns_when_a_library_module_it_imports_changes_and_only_then(project, warm_build):
     lib = project / "src" / "compendium"
     lib.mkdir(parents=True)
     (lib / "__init__.py").write_text("")
@@ -305,14 +345,14 @@ def test_a_notebook_reruns_when_a_library_module_it_imports_changes_and_only_the
     _notebook(project / "notebooks" / "01_table.ipynb",
               WRITE_TABLE + "if False:\n    import compendium.only_first\n")
     _notebook(project / "notebooks" / "02_figure.ipynb", "x = 1")  # imports nothing: no figure needed here
-    build(project, echo=_quiet)
+    warm_build(project, echo=_quiet)
     said = []
     (lib / "unused.py").write_text("x = 2\n")
-    build(project, echo=said.append)
+    warm_build(project, echo=said.append)
     assert all("skipped" in s for s in said), said
     said.clear()
     (lib / "only_first.py").write_text("x = 2\n")
-    build(project, echo=said.append)
+    warm_build(project, echo=said.append)
     assert any("01_table: ok" in s for s in said) and "02_figure: unchanged, skipped" in said
 
 
@@ -349,30 +389,11 @@ def _ran(said):
     return sorted(s.split("] ", 1)[1].split(":")[0] for s in said if ": ok in" in s)
 
 
-def test_a_notebook_reruns_only_when_a_data_file_it_read_or_a_folder_it_listed_changes(tmp_path, monkeypatch):
+def test_a_notebook_reruns_only_when_a_data_file_it_read_or_a_folder_it_listed_changes(tmp_path, monkeypatch,
+                                                                                        warm_build):
     """Warm kernels record what each notebook opens and lists under data/ (an audit hook); the next
-    build compares those files and listings only. One project, built four times; the four builds
-    share one kernel server, started as the build starts its own (its preload of the scientific
-    stack costs about two CPU-seconds; each kernel is still forked afresh)."""
-    from contextlib import contextmanager
-
-    import compendium.build.warm_kernels as warm_kernels
-
+    build compares those files and listings only. One project, built four times."""
     monkeypatch.setenv("COMPENDIUM_ROOT", str(tmp_path))
-    with warm_kernels.kernel_server(env={"PYTHONHASHSEED": os.environ.get("PYTHONHASHSEED", "0")}) as shared:
-        asked = []
-
-        @contextmanager
-        def the_shared_server(env=None):
-            asked.append(env)
-            yield shared
-
-        monkeypatch.setattr(warm_kernels, "kernel_server", the_shared_server)
-        _four_builds_reading_and_listing(tmp_path)
-    assert asked == [{"PYTHONHASHSEED": os.environ.get("PYTHONHASHSEED", "0")}] * 4  # as started here
-
-
-def _four_builds_reading_and_listing(tmp_path):
     (tmp_path / "data" / "inbox").mkdir(parents=True)
     (tmp_path / "data" / "a.txt").write_text("a1")
     (tmp_path / "data" / "b.txt").write_text("b1")
@@ -380,7 +401,7 @@ def _four_builds_reading_and_listing(tmp_path):
     (tmp_path / "notebooks").mkdir()
     _notebook(tmp_path / "notebooks" / "01_reads_a.ipynb", READS_A)
     _notebook(tmp_path / "notebooks" / "02_lists_inbox.ipynb", LISTS_INBOX)
-    manifest = build(tmp_path, echo=_quiet, warm=True)
+    manifest = warm_build(tmp_path, echo=_quiet)
     first, second = manifest["notebooks"]["01_reads_a.ipynb"], manifest["notebooks"]["02_lists_inbox.ipynb"]
     assert first["reads_recorded"] and second["reads_recorded"]
     assert [k for k in first["inputs"] if k.startswith("data/")] == ["data/a.txt"]
@@ -389,13 +410,13 @@ def _four_builds_reading_and_listing(tmp_path):
 
     said = []
     (tmp_path / "data" / "a.txt").write_text("a2")           # read by 01 only
-    build(tmp_path, echo=said.append, warm=True)
+    warm_build(tmp_path, echo=said.append)
     assert _ran(said) == ["01_reads_a"] and "02_lists_inbox: unchanged, skipped" in said
 
     said.clear()
     (tmp_path / "data" / "inbox" / "two.csv").write_text("y\n")  # a new file in the folder 02 lists
     (tmp_path / "data" / "unread.txt").write_text("nobody reads me")
-    build(tmp_path, echo=said.append, warm=True)
+    warm_build(tmp_path, echo=said.append)
     assert _ran(said) == ["02_lists_inbox"] and "01_reads_a: unchanged, skipped" in said
     out = nbformat.read(tmp_path / "notebooks" / "02_lists_inbox.ipynb", as_version=4).cells[-1].outputs
     assert "['one.csv', 'two.csv']" in out[0]["text"]
@@ -405,7 +426,7 @@ def _four_builds_reading_and_listing(tmp_path):
     recorded = json.loads(manifest_path.read_text())
     del recorded["notebooks"]["02_lists_inbox.ipynb"]["listings"]  # 02's reads unknown: it reruns
     manifest_path.write_text(json.dumps(recorded))
-    build(tmp_path, echo=said.append, warm=True)
+    warm_build(tmp_path, echo=said.append)
     assert _ran(said) == ["02_lists_inbox"] and "01_reads_a: unchanged, skipped" in said
 
 
