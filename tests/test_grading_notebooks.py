@@ -260,6 +260,7 @@ def test_exception_messages_reach_feedback_as_one_short_line(instructor, tmp_pat
     assert "segment_id" not in r.comments  # nothing after the first line of the message
 
 
+@pytest.mark.usefixtures("figures_drawn_not_rendered")  # the reports' text is checked here
 def test_without_a_sandbox_notebooks_are_refused_unless_unsafe(instructor, tmp_path, monkeypatch):
     from compendium.grading import write_reports
 
