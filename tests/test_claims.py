@@ -249,6 +249,34 @@ def test_variants_table_shape(tables):
     assert "coder" in hinge["mostly-combination"]
 
 
+def test_a_check_is_rerun_for_every_decision_it_reads():
+    """robustness reuses a check's result for a variant only when every decision that check read agrees
+    (ledger._check records them): a check that reads ``measure`` only when ``unclear`` is ``against``
+    runs once for ``drop`` and once per measure for ``against``."""
+    calls = []
+
+    def check(view, variant, claim):
+        calls.append(claim)
+        seen = variant.unclear if variant.unclear == "drop" else f"{variant.unclear} {variant.measure}"
+        return claims.Result(claims.SUPPORTED, seen, "toy")
+
+    view = {"_memo": {}}
+    got = {v.label: claims.ledger._check(view, check, v, {"claim_id": "toy"}).evidence
+           for v in claims.variants() if v.coder == "reference"}
+    assert got == {v.label: "drop" if v.unclear == "drop" else f"against {v.measure}"
+                   for v in claims.variants() if v.coder == "reference"}
+    assert len(calls) == 1 + len(claims.MEASURES)
+    calls.clear()  # reading the label reads every decision: no variant shares another's result
+
+    def labelled(view, variant, claim):
+        calls.append(claim)
+        return claims.Result(claims.SUPPORTED, variant.label, "toy")
+
+    view = {"_memo": {}}
+    got = [claims.ledger._check(view, labelled, v, {"claim_id": "toy"}).evidence for v in claims.variants()[:3]]
+    assert got == [v.label for v in claims.variants()[:3]] and len(calls) == 3
+
+
 # ----------------------------------------------------------------------------------------- helpers
 
 @pytest.mark.parametrize("words,n", [("lima", 5), ("enam", 6), ("tiga", 3), ("empat belas", 14),

@@ -3,15 +3,15 @@ to print and re-run them."""
 
 from __future__ import annotations
 
-from dataclasses import asdict
+from dataclasses import asdict, dataclass
 from pathlib import Path
 
 import pandas as pd
 
 from compendium.analysis.claims.checks import FUNCTIONS, INVOLVEMENT
 from compendium.papers.sources import paper_ids
-from compendium.analysis.claims.evidence import _segments_by_id, apply_variant, load_tables, without_shaped
-from compendium.analysis.claims.model import (LEDGER_COLUMNS, NOT_TESTABLE, PARTLY, REFERENCE, SUPPORTED, VERDICTS,
+from compendium.analysis.claims.evidence import _memo, _segments_by_id, apply_variant, load_tables, without_shaped
+from compendium.analysis.claims.model import (DECISIONS, LEDGER_COLUMNS, NOT_TESTABLE, PARTLY, REFERENCE, SUPPORTED, VERDICTS,
                                      Result, Variant, variants)
 
 
@@ -81,17 +81,56 @@ def evaluate(variant=None, tables: dict | None = None, data_dir: Path | str | No
             raise KeyError(f"claim {claim['claim_id']}: no function {claim['function']!r} in compendium.analysis.claims")
         # only measures of involvement count relation classes; other checks differ at most by basis
         readings = [r for r in TIE_READINGS if fn in INVOLVEMENT or r[0] == TIE_READINGS[0][0]]
-        per = {r: fn(without_shaped(views[r], claim["claim_id"]), variant, claim) for r in readings}
+        per = {r: _check(without_shaped(views[r], claim["claim_id"]), fn, variant, claim) for r in readings}
         res = combine(per)
         flips = len({r.verdict for r in per.values()}) > 1
         by_reading = ("; ".join(f"{reading_label(k)}: {r.verdict}" for k, r in per.items()) if flips
                       else "same with and without inferred ties" if fn not in INVOLVEMENT
                       else f"same under all {len(per)} tie readings")
         rows.append({"claim_id": claim["claim_id"], "paper": claim["paper"],
-                     "page": claim_page(views[TIE_READINGS[0]], claim), "verdict": res.verdict,
+                     "page": _memo(views[TIE_READINGS[0]], ("page", claim["claim_id"]),
+                                   lambda: claim_page(views[TIE_READINGS[0]], claim)),
+                     "verdict": res.verdict,
                      "evidence": res.evidence, "explanation": res.explanation, "claim_en": claim["claim_en"],
                      "evidence_segments": ";".join(res.segments), "by_tie_reading": by_reading})
     return pd.DataFrame(rows, columns=LEDGER_COLUMNS)
+
+
+def _check(view: dict, fn, variant: Variant, claim: dict) -> Result:
+    """``fn(view, variant, claim)``, or the result of an earlier call on the same view whose variant agreed
+    on every decision that call read. Most checks read one decision or none (only the ranking reads
+    ``measure``; ``unclear`` only where unclear codes are counted), so a robustness run over 20 variants
+    runs each check a few times per coder instead of 20. Which decisions a call read is recorded, not
+    declared (:class:`_Traced`): a check that starts reading one is re-run for it without being told."""
+    seen = _memo(view, ("results", claim["claim_id"], fn.__name__), list)
+    for reads, result in seen:
+        if all(getattr(variant, name) == value for name, value in reads.items()):
+            return result
+    traced = _Traced.of_variant(variant)
+    result = fn(view, traced, claim)
+    seen.append((traced.reads(), result))
+    return result
+
+
+@dataclass(frozen=True)
+class _Traced(Variant):
+    """A :class:`Variant` that records which of its decisions are read (``coder``, ``unclear``,
+    ``measure``): by attribute, ``label``, ``asdict``, comparison or hashing alike."""
+
+    @classmethod
+    def of_variant(cls, variant: Variant) -> "_Traced":
+        traced = cls(variant.coder, variant.unclear, variant.measure)
+        object.__setattr__(traced, "_read", {})  # the checks of __post_init__ read every decision
+        return traced
+
+    def reads(self) -> dict[str, str]:
+        return dict(object.__getattribute__(self, "_read"))
+
+    def __getattribute__(self, name):
+        value = object.__getattribute__(self, name)
+        if name in DECISIONS:
+            object.__getattribute__(self, "__dict__").setdefault("_read", {})[name] = value
+        return value
 
 
 def robustness(tables: dict | None = None, data_dir: Path | str | None = None,
