@@ -11,7 +11,7 @@ import pandas as pd
 from compendium.analysis.claims.checks import FUNCTIONS, INVOLVEMENT
 from compendium.papers.sources import paper_ids
 from compendium.analysis.claims.evidence import _memo, _segments_by_id, apply_variant, load_tables, without_shaped
-from compendium.analysis.claims.model import (DECISIONS, LEDGER_COLUMNS, NOT_TESTABLE, PARTLY, REFERENCE, SUPPORTED, VERDICTS,
+from compendium.analysis.claims.model import (CODERS, DECISIONS, LEDGER_COLUMNS, NOT_TESTABLE, PARTLY, REFERENCE, SUPPORTED, VERDICTS,
                                      Result, Variant, variants)
 
 
@@ -133,21 +133,31 @@ class _Traced(Variant):
         return value
 
 
+def coder_views(tables: dict, coders=None) -> dict[str, dict]:
+    """``{coder: {reading: apply_variant(tables, Variant(coder=coder), reading)}}`` for every coder (default
+    :data:`~compendium.analysis.claims.model.CODERS`) and tie reading: the views :func:`evaluate` and
+    :func:`robustness` check claims on. Passing the same views to both (``views=``) lets robustness reuse
+    the checks the ledger already ran instead of running them again."""
+    from compendium.analysis.network import TIE_READINGS
+
+    return {coder: {r: apply_variant(tables, Variant(coder=coder), r) for r in TIE_READINGS}
+            for coder in (coders or CODERS)}
+
+
 def robustness(tables: dict | None = None, data_dir: Path | str | None = None,
-               variant_list: list[Variant] | None = None) -> tuple[pd.DataFrame, pd.DataFrame]:
+               variant_list: list[Variant] | None = None,
+               views: dict | None = None) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Every claim under every variant, in process.
 
     Returns ``(verdicts, summary)``: ``verdicts`` has one row per claim and one column per variant
     label (``coder/unclear/measure``); ``summary`` one row per claim with the reference verdict, the
     verdicts seen (with counts), ``robust`` (same verdict under every variant) and ``hinges_on`` -- the
     decisions (``coder``, ``unclear``, ``measure``) that change the verdict when only that decision
-    changes."""
-    from compendium.analysis.network import TIE_READINGS
-
+    changes. ``views``: :func:`coder_views` of ``tables``, if already made (e.g. for :func:`evaluate`)."""
     tables = tables if tables is not None else load_tables(data_dir)
     vs = variant_list or variants()
-    views = {coder: {r: apply_variant(tables, Variant(coder=coder), r) for r in TIE_READINGS}
-             for coder in {v.coder for v in vs}}
+    missing = [c for c in dict.fromkeys(v.coder for v in vs) if c not in (views or {})]
+    views = {**(views or {}), **coder_views(tables, missing)} if missing else views
     results = {v: evaluate(v, tables, views=views[v.coder]).set_index("claim_id")["verdict"] for v in vs}
     verdicts = pd.DataFrame({v.label: results[v] for v in vs})
     verdicts.index.name = "claim_id"
