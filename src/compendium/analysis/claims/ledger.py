@@ -58,7 +58,7 @@ def combine(results: dict) -> Result:
 
 
 def evaluate(variant=None, tables: dict | None = None, data_dir: Path | str | None = None,
-             views: dict | None = None) -> pd.DataFrame:
+             views: dict | None = None, claim_ids=None) -> pd.DataFrame:
     """The whole ledger under ``variant`` (a :class:`Variant`, a dict of its fields, or None for the
     reference): one row per claim of ``claims.csv`` with ``claim_id``, ``paper``, ``page``,
     ``verdict``, ``evidence``, ``explanation``, ``claim_en``, ``evidence_segments`` and
@@ -68,14 +68,21 @@ def evaluate(variant=None, tables: dict | None = None, data_dir: Path | str | No
     ties or wider classes, with or without the inferred ties) and the verdicts combined by
     :func:`combine`; ``by_tie_reading`` says whether they agree. Rows whose ``shaped_by`` names the claim
     are left out of its evidence (:func:`~compendium.analysis.claims.evidence.without_shaped`).
-    ``views``: ``{reading: apply_variant(tables, variant, reading)}``, if already made."""
+    ``views``: ``{reading: apply_variant(tables, variant, reading)}``, if already made. ``claim_ids``: only
+    these claims, in ``claims.csv`` order (``KeyError`` for an id that is not there); default every claim."""
     from compendium.analysis.network import TIE_READINGS
 
     variant = Variant.of(variant)
     tables = tables if tables is not None else load_tables(data_dir)
     views = views if views is not None else {r: apply_variant(tables, variant, r) for r in TIE_READINGS}
     rows = []
-    for claim in tables["claims"].to_dict("records"):
+    chosen = tables["claims"]
+    if claim_ids is not None:
+        unknown = sorted(set(claim_ids) - set(chosen["claim_id"]))
+        if unknown:
+            raise KeyError(f"no claim {unknown} in claims.csv")
+        chosen = chosen[chosen["claim_id"].isin(set(claim_ids))]
+    for claim in chosen.to_dict("records"):
         fn = FUNCTIONS.get(claim["function"])
         if fn is None:
             raise KeyError(f"claim {claim['claim_id']}: no function {claim['function']!r} in compendium.analysis.claims")
