@@ -176,6 +176,18 @@ def _memo(view: dict, key, compute):
     return cache[key]
 
 
+def _shared(view: dict, key, compute):
+    """``compute()``, once per set of views made together (:func:`~compendium.analysis.claims.ledger.coder_views`:
+    every coder and tie reading), else once per view. Only for what ``key`` determines by itself, whatever
+    the coder: e.g. a centrality keyed by the network's nodes, ties and weights."""
+    if "_shared" not in view:
+        return _memo(view, key, compute)
+    cache = view["_shared"]
+    if key not in cache:
+        cache[key] = compute()
+    return cache[key]
+
+
 def _segments_by_id(tables: dict) -> pd.DataFrame:
     return _memo(tables, "segments_by_id", lambda: tables["segments"].set_index("segment_id"))
 

@@ -147,8 +147,13 @@ def coder_views(tables: dict, coders=None) -> dict[str, dict]:
     the checks the ledger already ran instead of running them again."""
     from compendium.analysis.network import TIE_READINGS
 
-    return {coder: {r: apply_variant(tables, Variant(coder=coder), r) for r in TIE_READINGS}
-            for coder in (coders or CODERS)}
+    views = {coder: {r: apply_variant(tables, Variant(coder=coder), r) for r in TIE_READINGS}
+             for coder in (coders or CODERS)}
+    shared: dict = {}  # what does not depend on the coder (evidence._shared): the second coder recodes
+    for by_reading in views.values():  # roles and kinds, not ties, so its networks' centralities are the same
+        for view in by_reading.values():
+            view["_shared"] = shared
+    return views
 
 
 def robustness(tables: dict | None = None, data_dir: Path | str | None = None,
