@@ -11,8 +11,8 @@ import pandas as pd
 from compendium.analysis.claims.checks import FUNCTIONS, INVOLVEMENT
 from compendium.papers.sources import paper_ids
 from compendium.analysis.claims.evidence import _memo, _segments_by_id, apply_variant, load_tables, without_shaped
-from compendium.analysis.claims.model import (CODERS, DECISIONS, LEDGER_COLUMNS, NOT_TESTABLE, PARTLY, REFERENCE, SUPPORTED, VERDICTS,
-                                     Result, Variant, variants)
+from compendium.analysis.claims.model import (CODERS, DECISIONS, LEDGER_COLUMNS, NOT_TESTABLE, PARTLY, REFERENCE,
+                                              SUPPORTED, VERDICTS, Result, Variant, variants)
 
 
 # --------------------------------------------------------------------------------------------------
