@@ -20,6 +20,11 @@ $(STAMP): requirements.in requirements.lock pyproject.toml tools/install-system-
 	@$(PIP) -r requirements.in -c requirements.lock
 	@# An editable install without build isolation needs setuptools in the venv; fall back to an isolated build.
 	@$(PIP) --no-deps --no-build-isolation -e . >/dev/null 2>&1 || $(PIP) --no-deps -e .
+	@# jupyterlab -> jupyter_server -> jupyter-events asks for jsonschema[format-nongpl], whose
+	@# rfc3987-syntax builds a parser when imported: 1.3 CPU-s in every process that imports jsonschema
+	@# (nbformat and papermill do: each test worker, build worker and sandboxed submission). Nothing here
+	@# validates the 'iri' formats it checks; without it jsonschema skips those two formats.
+	@$(BIN)/python -m pip uninstall --quiet --yes rfc3987-syntax lark 2>/dev/null || true
 	@touch $(STAMP)
 
 build: $(STAMP)

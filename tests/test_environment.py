@@ -48,3 +48,11 @@ def test_installed_versions_match_the_pins(root):
     pins = _pins(root / "requirements.in")
     wrong = {n: (v, version(n)) for n, v in pins.items() if version(n) != v}
     assert not wrong, f"installed versions differ from the pins: {wrong}"
+
+
+def test_no_process_pays_for_a_parser_it_never_uses():
+    """rfc3987-syntax (pulled in through jupyterlab's jsonschema[format-nongpl]) builds an Earley parser
+    at import, 1.3 CPU-s in every process that imports nbformat or papermill; `make` removes it."""
+    from importlib.util import find_spec
+
+    assert find_spec("rfc3987_syntax") is None, "rfc3987-syntax is installed: run `make` (it removes it)"

@@ -9,8 +9,9 @@ starts one *kernel server* per build that imports all of that once, and forks ea
 kernel from it (the pre-fork pattern of web servers; Android's "zygote"). Every kernel is still a
 process of its own, with its own memory and a fresh IPython shell: nothing one notebook does
 reaches another, and a notebook runs exactly as it would in a cold kernel. The test suite checks
-that: nbval re-runs every notebook in ordinary cold kernels and compares the outputs, and
-``tests/test_warm_kernels.py`` builds a notebook both ways and compares the files byte for byte.
+that: nbval re-runs every notebook in an ordinary cold kernel, compares its outputs with the
+committed (warm-built) ones and the tables and figures it writes with the committed files, byte for
+byte (the project's ``conftest.py``); ``tests/test_warm_kernels.py`` compares the kernels themselves.
 
 How it plugs into Jupyter
 -------------------------
