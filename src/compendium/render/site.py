@@ -296,7 +296,7 @@ def inconsistencies_page(frame: pd.DataFrame, tables: dict) -> str:
 
 
 CONF = '''# Sphinx configuration of the compendium's site. {generated}
-import compendium  # noqa: F401  (before myst_nb loads nbformat: skips jsonschema's 1 s rfc3987_syntax import)
+import compendium  # noqa: F401  (where rfc3987-syntax is installed, e.g. conda: marks it absent before nbformat loads)
 
 project = "sister-city-compendium"
 author = "sister-city-compendium contributors"
