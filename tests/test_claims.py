@@ -57,8 +57,19 @@ def tables():
 
 
 @pytest.fixture(scope="module")
-def ledger(tables):
-    return claims.evaluate(None, tables).set_index("claim_id")
+def views(tables):
+    """The coding variants' views, shared by the module's ledger and robustness run (as the site does)."""
+    return claims.coder_views(tables)
+
+
+@pytest.fixture(scope="module")
+def ledger(tables, views):
+    return claims.evaluate(None, tables, views=views["reference"]).set_index("claim_id")
+
+
+def _evaluate(tables, *claim_ids):
+    """The ledger of the claims a test looks at, under the reference variant (indexed by claim_id)."""
+    return claims.evaluate(None, tables, claim_ids=claim_ids).set_index("claim_id")
 
 
 def _mutated(tables, **changes):
@@ -127,7 +138,7 @@ def test_recoding_an_output_as_copying_flips_copying_claims(tables, ledger):
     po = tables["policy_outputs"].copy()
     for oid in ("wifi-taman", "mepeling"):
         po.loc[po["output_id"] == oid, "diffusion"] = "copying"
-    new = claims.evaluate(None, _mutated(tables, policy_outputs=po)).set_index("claim_id")
+    new = _evaluate(_mutated(tables, policy_outputs=po), "copying-did-not-happen", "diffusion-combination-emulation")
     assert ledger.loc["copying-did-not-happen", "verdict"] == "partly supported"
     assert new.loc["copying-did-not-happen", "verdict"] == "contradicted"
     assert new.loc["diffusion-combination-emulation", "verdict"] == "contradicted"
@@ -137,7 +148,8 @@ def test_more_combination_codes_make_the_claims_supported(tables):
     po = tables["policy_outputs"].copy()
     for oid in ("little-seoul", "little-bandung", "lrt"):
         po.loc[po["output_id"] == oid, "diffusion"] = "combination"
-    new = claims.evaluate(None, _mutated(tables, policy_outputs=po)).set_index("claim_id")
+    new = _evaluate(_mutated(tables, policy_outputs=po), "mostly-combination", "diffusion-combination-emulation",
+                    "copying-did-not-happen")
     assert new.loc["mostly-combination", "verdict"] == "supported"
     assert new.loc["diffusion-combination-emulation", "verdict"] == "supported"
     assert new.loc["copying-did-not-happen", "verdict"] == "supported"
@@ -146,21 +158,21 @@ def test_more_combination_codes_make_the_claims_supported(tables):
 def test_lrt_status_agreed_supports_the_agreement(tables):
     po = tables["policy_outputs"].copy()
     po.loc[po["output_id"] == "asean-connectivity-lrt", "status"] = "agreed"
-    new = claims.evaluate(None, _mutated(tables, policy_outputs=po)).set_index("claim_id")
+    new = _evaluate(_mutated(tables, policy_outputs=po), "lrt-investment-agreement")
     assert new.loc["lrt-investment-agreement", "verdict"] == "supported"
 
 
 def test_seoul_mayor_external_makes_roles_consistent(tables):
     actors = tables["actors"].copy()
     actors.loc[actors["actor_id"] == "seoul-mayor", "role"] = "external"
-    new = claims.evaluate(None, _mutated(tables, actors=actors)).set_index("claim_id")
+    new = _evaluate(_mutated(tables, actors=actors), "actor-types-mayors-internal")
     assert new.loc["actor-types-mayors-internal", "verdict"] == "supported"
 
 
 def test_a_coercion_output_supports_the_coercion_claim(tables):
     po = tables["policy_outputs"].copy()
     po.loc[po["output_id"] == "mou-agreements", "transfer"] = "coercion"
-    new = claims.evaluate(None, _mutated(tables, policy_outputs=po)).set_index("claim_id")
+    new = _evaluate(_mutated(tables, policy_outputs=po), "coercion-via-sci-membership")
     assert new.loc["coercion-via-sci-membership", "verdict"] == "supported"
 
 
@@ -173,8 +185,8 @@ def test_a_mayor_hub_supports_the_ranking(tables):
                            "segment_id": "a-ridwan-elected", "basis": "stated", "reconstruction": "test",
                            "shaped_by": []}
                           for i, p in enumerate(partners)])
-    new = claims.evaluate(None, _mutated(tables, ties=pd.concat([ties, extra], ignore_index=True)))
-    assert new.set_index("claim_id").loc["actor-ranking", "verdict"] != "contradicted"
+    new = _evaluate(_mutated(tables, ties=pd.concat([ties, extra], ignore_index=True)), "actor-ranking")
+    assert new.loc["actor-ranking", "verdict"] != "contradicted"
 
 
 def test_the_claims_own_sentence_is_not_evidence(tables):
@@ -184,8 +196,16 @@ def test_the_claims_own_sentence_is_not_evidence(tables):
                            "relation": "advocacy", "directed": True, "date_start": "", "date_end": "",
                            "segment_id": "a-conclusion-ksp-meetings", "basis": "stated", "reconstruction": "test",
                            "shaped_by": []}])
-    new = claims.evaluate(None, _mutated(tables, ties=pd.concat([ties, extra], ignore_index=True)))
-    assert new.set_index("claim_id").loc["ksp-advises-indonesia", "verdict"] == "supported"
+    new = _evaluate(_mutated(tables, ties=pd.concat([ties, extra], ignore_index=True)), "ksp-advises-indonesia")
+    assert new.loc["ksp-advises-indonesia", "verdict"] == "supported"
+
+
+def test_evaluate_can_be_limited_to_some_claims(tables, ledger):
+    some = claims.evaluate(None, tables, claim_ids=["single-sign-on", "actor-ranking"]).set_index("claim_id")
+    assert list(some.index) == ["actor-ranking", "single-sign-on"]  # claims.csv order
+    pd.testing.assert_frame_equal(some, ledger.loc[list(some.index)])
+    with pytest.raises(KeyError, match="no-such-claim"):
+        claims.evaluate(None, tables, claim_ids=["no-such-claim"])
 
 
 def test_evaluate_does_not_change_the_tables(tables):
@@ -217,7 +237,8 @@ def test_second_coder_overlay(tables):
 
 
 def test_unclear_against_flips_the_diffusion_claims(tables):
-    new = claims.evaluate({"unclear": "against"}, tables).set_index("claim_id")
+    new = claims.evaluate({"unclear": "against"}, tables,
+                          claim_ids=["copying-did-not-happen", "smart-lbeg-covers-outputs"]).set_index("claim_id")
     assert new.loc["copying-did-not-happen", "verdict"] == "contradicted"
     assert new.loc["smart-lbeg-covers-outputs", "verdict"] == "contradicted"
 
@@ -229,11 +250,11 @@ def test_bad_variant_is_refused():
         claims.Variant(measure="closeness")
 
 
-def test_variants_table_shape(tables):
+def test_variants_table_shape(tables, views):
     vs = claims.variants()
     assert len(vs) == len(claims.CODERS) * len(claims.UNCLEAR) * len(claims.MEASURES) == 20
     assert vs[0] == claims.REFERENCE
-    verdicts, summary = claims.robustness(tables)
+    verdicts, summary = claims.robustness(tables, views=views)
     assert verdicts.shape == (len(tables["claims"]), 20)
     assert list(verdicts.columns) == [v.label for v in vs]
     assert list(verdicts.index) == list(tables["claims"]["claim_id"])
@@ -247,6 +268,34 @@ def test_variants_table_shape(tables):
     hinge = summary.set_index("claim_id")["hinges_on"]
     assert "unclear" in hinge["smart-lbeg-covers-outputs"]  # (and, with the blind coder-2, "coder")
     assert "coder" in hinge["mostly-combination"]
+
+
+def test_a_check_is_rerun_for_every_decision_it_reads():
+    """robustness reuses a check's result for a variant only when every decision that check read agrees
+    (ledger._check records them): a check that reads ``measure`` only when ``unclear`` is ``against``
+    runs once for ``drop`` and once per measure for ``against``."""
+    calls = []
+
+    def check(view, variant, claim):
+        calls.append(claim)
+        seen = variant.unclear if variant.unclear == "drop" else f"{variant.unclear} {variant.measure}"
+        return claims.Result(claims.SUPPORTED, seen, "toy")
+
+    view = {"_memo": {}}
+    got = {v.label: claims.ledger._check(view, check, v, {"claim_id": "toy"}).evidence
+           for v in claims.variants() if v.coder == "reference"}
+    assert got == {v.label: "drop" if v.unclear == "drop" else f"against {v.measure}"
+                   for v in claims.variants() if v.coder == "reference"}
+    assert len(calls) == 1 + len(claims.MEASURES)
+    calls.clear()  # reading the label reads every decision: no variant shares another's result
+
+    def labelled(view, variant, claim):
+        calls.append(claim)
+        return claims.Result(claims.SUPPORTED, variant.label, "toy")
+
+    view = {"_memo": {}}
+    got = [claims.ledger._check(view, labelled, v, {"claim_id": "toy"}).evidence for v in claims.variants()[:3]]
+    assert got == [v.label for v in claims.variants()[:3]] and len(calls) == 3
 
 
 # ----------------------------------------------------------------------------------------- helpers
@@ -342,7 +391,7 @@ def test_rows_shaped_by_a_claim_are_left_out_of_its_check(tables):
     po = tables["policy_outputs"].copy()
     po["shaped_by"] = [ids + ["cikapundung-combination"] if oid == "cikapundung" else ids
                        for oid, ids in zip(po["output_id"], po["shaped_by"])]
-    new = claims.evaluate(None, _mutated(tables, policy_outputs=po)).set_index("claim_id")
+    new = _evaluate(_mutated(tables, policy_outputs=po), "cikapundung-combination", "mostly-combination")
     assert new.loc["cikapundung-combination", "verdict"] == claims.NOT_TESTABLE
     assert new.loc["mostly-combination", "verdict"] == "partly supported"   # other claims still see it
 
@@ -353,7 +402,7 @@ def test_tabel_2_is_not_evidence_for_the_smart_lbeg_claim(tables):
     assert set(shaped["output_id"]) >= set(po.loc[po["tabel2_no"].notna(), "output_id"])
     freed = po.copy()
     freed["shaped_by"] = [[] for _ in range(len(freed))]
-    new = claims.evaluate(None, _mutated(tables, policy_outputs=freed)).set_index("claim_id")
+    new = _evaluate(_mutated(tables, policy_outputs=freed), "smart-lbeg-covers-outputs")
     assert new.loc["smart-lbeg-covers-outputs", "verdict"] != claims.NOT_TESTABLE
 
 

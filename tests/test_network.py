@@ -182,6 +182,27 @@ def test_ranking_reversed_gives_tau_minus_one():
     assert math.isnan(nw.kendall_tau({"mayor": 1, "business": 1, "consultant": 1}))
 
 
+def test_kendall_tau_is_scipys_to_the_last_bit():
+    """kendall_tau counts the pairs itself (scipy's per-call overhead, hundreds of calls per robustness
+    run): on every ranking of two to four groups, ties and all, and every seventh of five groups, it
+    gives scipy's tau-b exactly; pandas' min-rank the same for the group ranks."""
+    import itertools
+
+    from scipy.stats import kendalltau
+
+    for n in range(2, 6):
+        patterns = list(itertools.product(range(1, n + 1), repeat=n))
+        for observed in patterns if n < 5 else patterns[::7]:
+            ours = nw.kendall_tau(dict(zip("abcde", observed)))
+            theirs = float(kendalltau(list(range(1, n + 1)), list(observed)).statistic)
+            assert ours == theirs or (math.isnan(ours) and math.isnan(theirs)), observed
+    scores = {"a": 0.1 + 0.2, "b": 0.3, "c": float("nan"), "d": 1 / 3, "e": 0.1}
+    expected = pd.Series(scores, dtype=float).round(12).rank(ascending=False, method="min").to_dict()
+    ranks = nw._rank_scores(scores)
+    assert math.isnan(ranks.pop("c")) and math.isnan(expected.pop("c"))
+    assert ranks == expected == {"a": 2.0, "b": 2.0, "d": 1.0, "e": 4.0}
+
+
 def test_max_and_mean_aggregation_differ():
     t = pd.DataFrame({"degree": [4.0, 1.0, 1.0, 3.0]}, index=["c1", "c2", "c3", "m"])
     members = {"c1": "consultant", "c2": "consultant", "c3": "consultant", "m": "mayor"}

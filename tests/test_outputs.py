@@ -53,6 +53,17 @@ def test_crosstab_has_every_category_in_order_and_margins():
     assert t2.loc["unclear", "competition"] == 1 and t2.values.sum() == 4
 
 
+def test_category_counts_are_the_crosstabs_margins():
+    frame = outputs_frame()
+    for column, other in (("dimension", "diffusion"), ("diffusion", "transfer"), ("transfer", "status")):
+        margin = po.crosstab(frame, column, other)["Total"].drop("Total")
+        assert po.category_counts(frame, column) == {str(k): int(v) for k, v in margin.items()}
+    assert list(po.category_counts(frame, "diffusion")) == list(po.DIFFUSION)  # zeros included, in order
+    frame.loc[0, "transfer"] = "bribery"
+    with pytest.raises(ValueError, match="bribery"):
+        po.category_counts(frame, "transfer")
+
+
 def test_crosstab_rejects_values_outside_the_scheme():
     frame = outputs_frame()
     frame.loc[0, "diffusion"] = "borrowing"

@@ -24,16 +24,15 @@ def test_replace_block_touches_only_its_block(tmp_path):
         readme.block(path, readme.ARTEFACTS)
 
 
-def test_a_new_row_changes_the_results(root, tracked_copy):
+def test_a_new_row_changes_the_results(root, data_copy):
     """The counts come from the data: a policy output added to a copy changes the Coding bullet."""
-    copy, _ = tracked_copy
-    outputs = copy / "data" / "raw" / "coded" / "policy_outputs.csv"
+    outputs = data_copy / "raw" / "coded" / "policy_outputs.csv"
     lines = outputs.read_text(encoding="utf-8").splitlines(keepends=True)
     extra = lines[-1].replace(lines[-1].split(",", 1)[0], "extra-output", 1)
     outputs.write_text("".join(lines) + extra, encoding="utf-8")
     from compendium import coding
 
     before = results.coding_bullet(coding.load(root / "data"))
-    after = results.coding_bullet(coding.load(copy / "data"))
+    after = results.coding_bullet(coding.load(data_copy))
     n = int(re.search(r"(\d+) policy outputs", before).group(1))
     assert f"{n + 1} policy outputs" in after

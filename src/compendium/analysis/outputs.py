@@ -90,6 +90,20 @@ def crosstab(outputs: pd.DataFrame, rows: str = "dimension", columns: str = "dif
     return table
 
 
+def category_counts(outputs: pd.DataFrame, column: str) -> dict[str, int]:
+    """Outputs per category of ``column`` (dimension, diffusion, transfer or status), every category of
+    the scheme in scheme order, zeros included: the ``Total`` margin of :func:`crosstab`, counted
+    without building the table (the claims ledger asks for it once per coding variant and tie reading)."""
+    order = _ORDERS[column]
+    unknown = set(outputs[column]) - set(order)
+    if unknown:
+        raise ValueError(f"values outside the coding scheme: {sorted(unknown)}")
+    counts = dict.fromkeys(order, 0)
+    for value in outputs[column]:
+        counts[value] += 1
+    return counts
+
+
 def crosstab3(outputs: pd.DataFrame, margins: bool = True) -> pd.DataFrame:
     """Dimension × (diffusion, transfer): one row per dimension, one column per diffusion/transfer
     pair that occurs (``"combination / unclear"``), in scheme order; ``Total`` row and column."""

@@ -117,8 +117,9 @@ def results_markdown(data_dir: Path | str | None = None) -> str:
     data_dir = Path(data_dir) if data_dir else None
     tables = claims.load_tables(data_dir)  # the validated coding (coding.load), read once for every bullet
     assignments = {name: load_assignment(name, data_dir) for name in ("policy-outputs", "actor-roles")}
-    ledger = claims.evaluate(None, tables)
-    _, summary = claims.robustness(tables)
+    views = claims.coder_views(tables)  # shared: robustness reuses the reference ledger's checks
+    ledger = claims.evaluate(None, tables, views=views[claims.REFERENCE.coder])
+    _, summary = claims.robustness(tables, views=views)
     bullets = [coding_bullet(tables), ranking_bullet(tables, ledger), diffusion_bullet(tables),
                claims_bullet(ledger, summary, len(claims.variants())),
                reliability_bullet(assignments), grading_bullet(assignments["policy-outputs"])]

@@ -155,8 +155,9 @@ def claims_page(tables: dict) -> str:
     variant, and links to the quote that states the claim and the quotes its verdict rests on."""
     from compendium.analysis import claims as cl
 
-    ledger = cl.evaluate(tables=tables)
-    _, robust = cl.robustness(tables)
+    views = cl.coder_views(tables)  # shared: robustness reuses the reference ledger's checks
+    ledger = cl.evaluate(tables=tables, views=views[cl.REFERENCE.coder])
+    _, robust = cl.robustness(tables, views=views)
     robust = robust.set_index("claim_id")
     rows = tables["claims"].set_index("claim_id")
     counts = ledger["verdict"].value_counts()
@@ -295,6 +296,8 @@ def inconsistencies_page(frame: pd.DataFrame, tables: dict) -> str:
 
 
 CONF = '''# Sphinx configuration of the compendium's site. {generated}
+import compendium  # noqa: F401  (where rfc3987-syntax is installed, e.g. conda: marks it absent before nbformat loads)
+
 project = "sister-city-compendium"
 author = "sister-city-compendium contributors"
 copyright = "the sister-city-compendium contributors"
@@ -302,6 +305,7 @@ extensions = ["myst_nb", "sphinx.ext.githubpages"]  # githubpages: a .nojekyll f
 nb_execution_mode = "off"            # the notebooks are committed executed; nothing is re-run
 nb_render_markdown_format = "myst"   # tables that notebooks show as Markdown render as tables
 myst_enable_extensions = ["colon_fence"]
+smartquotes = False                  # the papers' quotes shown verbatim (no curly quotes, no dashes for "--")
 exclude_patterns = ["_build", "figures/**", "tables/**"]
 suppress_warnings = ["mystnb.unknown_mime_type"]
 html_theme = "sphinx_book_theme"

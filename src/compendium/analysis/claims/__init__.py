@@ -40,8 +40,9 @@ as Markdown). Everything a user needs is importable from ``compendium.analysis.c
 
 from compendium.analysis.claims.checks import FUNCTIONS
 from compendium.analysis.claims.evidence import apply_variant, indonesian_number, load_tables
-from compendium.analysis.claims.ledger import (claim_page, evaluate, format_ledger, inconsistencies_table, markdown,
-                                      robustness, run_variants, sentences_summary)
+from compendium.analysis.claims.ledger import (claim_page, coder_views, evaluate, format_ledger,
+                                               inconsistencies_table, markdown, robustness, run_variants,
+                                               sentences_summary)
 from compendium.analysis.claims.report import (contested_evidence_markdown, verdict_counts,
                                       verdicts_by_paper_figure)
 from compendium.analysis.claims.model import (CODERS, CONTRADICTED, MEASURES, MIN_CODED, NOT_TESTABLE, PARTLY,
@@ -49,7 +50,7 @@ from compendium.analysis.claims.model import (CODERS, CONTRADICTED, MEASURES, MI
 
 __all__ = [
     "CODERS", "CONTRADICTED", "FUNCTIONS", "MEASURES", "MIN_CODED", "NOT_TESTABLE", "PARTLY", "REFERENCE",
-    "SUPPORTED", "UNCLEAR", "VERDICTS", "Result", "Variant", "apply_variant", "claim_page",
+    "SUPPORTED", "UNCLEAR", "VERDICTS", "Result", "Variant", "apply_variant", "claim_page", "coder_views",
     "contested_evidence_markdown", "evaluate", "format_ledger", "inconsistencies_table", "indonesian_number",
     "load_tables", "markdown", "robustness", "run_variants", "sentences_summary", "variants",
     "verdict_counts", "verdicts_by_paper_figure",

@@ -8,7 +8,7 @@ import re
 import pandas as pd
 
 from compendium.analysis.claims.evidence import (_NUMBER_WORDS, _case_actors, _distinct, _fmt_counts, _independent,
-                                        _memo, _output_counts, _own, _quote, _segments_by_id, _where,
+                                        _memo, _output_counts, _own, _quote, _segments_by_id, _shared, _where,
                                         indonesian_number, involvement_ties)
 from compendium.analysis.claims.model import (CONTRADICTED, MIN_CODED, NOT_TESTABLE, PARTLY, SUPPORTED, Result)
 from compendium.coding import as_list, date_bounds
@@ -34,8 +34,13 @@ def actor_ranking(tables, variant, claim) -> Result:
                     lambda: network.ranking(tables, claim["claim_id"]))
     H = _memo(tables, "collapsed_involvement_network",
               lambda: network.collapsed(actors, involvement_ties(tables)))
+    # the measure depends on the network alone (actors, ties, weights): computed once for every coder
+    structure = (tuple(H.nodes), tuple(H.edges(data="weight")))
+    measured = _shared(tables, ("centrality", variant.measure, structure),
+                       lambda: network.centrality_table(H, [variant.measure])[[variant.measure]])
     row = _memo(tables, ("ranking", claim["claim_id"], variant.measure), lambda: network.ranking_robustness(
-        H, actors, measures=[variant.measure], aggregations=["max"], mapping=ranking.mapping).iloc[0])
+        H, actors, measures=[variant.measure], aggregations=["max"], mapping=ranking.mapping,
+        table=measured).iloc[0])
     order = ranking.order
     scores = {g: float(row[f"score_{g}"]) for g in order}
     classes, basis = tables.get("_reading", network.DEFAULT_TIE_READING)

@@ -176,28 +176,30 @@ def _memo(view: dict, key, compute):
     return cache[key]
 
 
+def _shared(view: dict, key, compute):
+    """``compute()``, once per set of views made together (:func:`~compendium.analysis.claims.ledger.coder_views`:
+    every coder and tie reading), else once per view. Only for what ``key`` determines by itself, whatever
+    the coder: e.g. a centrality keyed by the network's nodes, ties and weights."""
+    if "_shared" not in view:
+        return _memo(view, key, compute)
+    cache = view["_shared"]
+    if key not in cache:
+        cache[key] = compute()
+    return cache[key]
+
+
 def _segments_by_id(tables: dict) -> pd.DataFrame:
     return _memo(tables, "segments_by_id", lambda: tables["segments"].set_index("segment_id"))
 
 
 def _output_counts(tables: dict, column: str) -> dict[str, int]:
     """Policy outputs per category of ``column`` (dimension, diffusion or transfer), every category of
-    the scheme present, from :func:`compendium.analysis.outputs.crosstab`'s margins."""
-    # a copy: claim functions edit their counts
-    return dict(_memo(tables, ("output_counts", column), lambda: _count_outputs(tables, column)))
-
-
-def _count_outputs(tables: dict, column: str) -> dict[str, int]:
+    the scheme present (:func:`compendium.analysis.outputs.category_counts`: the margins of its crosstab)."""
     from compendium.analysis import outputs
 
-    po = tables["policy_outputs"]
-    if column == "dimension":
-        table = outputs.crosstab(po, rows="dimension", columns="diffusion")
-        totals = table["Total"].drop("Total")
-    else:
-        table = outputs.crosstab(po, rows="dimension", columns=column)
-        totals = table.loc["Total"].drop("Total")
-    return {str(k): int(v) for k, v in totals.items()}
+    # a copy: claim functions edit their counts
+    return dict(_memo(tables, ("output_counts", column),
+                      lambda: outputs.category_counts(tables["policy_outputs"], column)))
 
 
 def _distinct(tables: dict, ids) -> list[str]:

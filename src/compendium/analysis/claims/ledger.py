@@ -3,16 +3,16 @@ to print and re-run them."""
 
 from __future__ import annotations
 
-from dataclasses import asdict
+from dataclasses import asdict, dataclass
 from pathlib import Path
 
 import pandas as pd
 
 from compendium.analysis.claims.checks import FUNCTIONS, INVOLVEMENT
 from compendium.papers.sources import paper_ids
-from compendium.analysis.claims.evidence import _segments_by_id, apply_variant, load_tables, without_shaped
-from compendium.analysis.claims.model import (LEDGER_COLUMNS, NOT_TESTABLE, PARTLY, REFERENCE, SUPPORTED, VERDICTS,
-                                     Result, Variant, variants)
+from compendium.analysis.claims.evidence import _memo, _segments_by_id, apply_variant, load_tables, without_shaped
+from compendium.analysis.claims.model import (CODERS, DECISIONS, LEDGER_COLUMNS, NOT_TESTABLE, PARTLY, REFERENCE,
+                                              SUPPORTED, VERDICTS, Result, Variant, variants)
 
 
 # --------------------------------------------------------------------------------------------------
@@ -58,7 +58,7 @@ def combine(results: dict) -> Result:
 
 
 def evaluate(variant=None, tables: dict | None = None, data_dir: Path | str | None = None,
-             views: dict | None = None) -> pd.DataFrame:
+             views: dict | None = None, claim_ids=None) -> pd.DataFrame:
     """The whole ledger under ``variant`` (a :class:`Variant`, a dict of its fields, or None for the
     reference): one row per claim of ``claims.csv`` with ``claim_id``, ``paper``, ``page``,
     ``verdict``, ``evidence``, ``explanation``, ``claim_en``, ``evidence_segments`` and
@@ -68,47 +68,108 @@ def evaluate(variant=None, tables: dict | None = None, data_dir: Path | str | No
     ties or wider classes, with or without the inferred ties) and the verdicts combined by
     :func:`combine`; ``by_tie_reading`` says whether they agree. Rows whose ``shaped_by`` names the claim
     are left out of its evidence (:func:`~compendium.analysis.claims.evidence.without_shaped`).
-    ``views``: ``{reading: apply_variant(tables, variant, reading)}``, if already made."""
+    ``views``: ``{reading: apply_variant(tables, variant, reading)}``, if already made. ``claim_ids``: only
+    these claims, in ``claims.csv`` order (``KeyError`` for an id that is not there); default every claim."""
     from compendium.analysis.network import TIE_READINGS
 
     variant = Variant.of(variant)
     tables = tables if tables is not None else load_tables(data_dir)
     views = views if views is not None else {r: apply_variant(tables, variant, r) for r in TIE_READINGS}
     rows = []
-    for claim in tables["claims"].to_dict("records"):
+    chosen = tables["claims"]
+    if claim_ids is not None:
+        unknown = sorted(set(claim_ids) - set(chosen["claim_id"]))
+        if unknown:
+            raise KeyError(f"no claim {unknown} in claims.csv")
+        chosen = chosen[chosen["claim_id"].isin(set(claim_ids))]
+    for claim in chosen.to_dict("records"):
         fn = FUNCTIONS.get(claim["function"])
         if fn is None:
             raise KeyError(f"claim {claim['claim_id']}: no function {claim['function']!r} in compendium.analysis.claims")
         # only measures of involvement count relation classes; other checks differ at most by basis
         readings = [r for r in TIE_READINGS if fn in INVOLVEMENT or r[0] == TIE_READINGS[0][0]]
-        per = {r: fn(without_shaped(views[r], claim["claim_id"]), variant, claim) for r in readings}
+        per = {r: _check(without_shaped(views[r], claim["claim_id"]), fn, variant, claim) for r in readings}
         res = combine(per)
         flips = len({r.verdict for r in per.values()}) > 1
         by_reading = ("; ".join(f"{reading_label(k)}: {r.verdict}" for k, r in per.items()) if flips
                       else "same with and without inferred ties" if fn not in INVOLVEMENT
                       else f"same under all {len(per)} tie readings")
         rows.append({"claim_id": claim["claim_id"], "paper": claim["paper"],
-                     "page": claim_page(views[TIE_READINGS[0]], claim), "verdict": res.verdict,
+                     "page": _memo(views[TIE_READINGS[0]], ("page", claim["claim_id"]),
+                                   lambda: claim_page(views[TIE_READINGS[0]], claim)),
+                     "verdict": res.verdict,
                      "evidence": res.evidence, "explanation": res.explanation, "claim_en": claim["claim_en"],
                      "evidence_segments": ";".join(res.segments), "by_tie_reading": by_reading})
     return pd.DataFrame(rows, columns=LEDGER_COLUMNS)
 
 
+def _check(view: dict, fn, variant: Variant, claim: dict) -> Result:
+    """``fn(view, variant, claim)``, or the result of an earlier call on the same view whose variant agreed
+    on every decision that call read. Most checks read one decision or none (only the ranking reads
+    ``measure``; ``unclear`` only where unclear codes are counted), so a robustness run over 20 variants
+    runs each check a few times per coder instead of 20. Which decisions a call read is recorded, not
+    declared (:class:`_Traced`): a check that starts reading one is re-run for it without being told."""
+    seen = _memo(view, ("results", claim["claim_id"], fn.__name__), list)
+    for reads, result in seen:
+        if all(getattr(variant, name) == value for name, value in reads.items()):
+            return result
+    traced = _Traced.of_variant(variant)
+    result = fn(view, traced, claim)
+    seen.append((traced.reads(), result))
+    return result
+
+
+@dataclass(frozen=True)
+class _Traced(Variant):
+    """A :class:`Variant` that records which of its decisions are read (``coder``, ``unclear``,
+    ``measure``): by attribute, ``label``, ``asdict``, comparison or hashing alike."""
+
+    @classmethod
+    def of_variant(cls, variant: Variant) -> "_Traced":
+        traced = cls(variant.coder, variant.unclear, variant.measure)
+        object.__setattr__(traced, "_read", {})  # the checks of __post_init__ read every decision
+        return traced
+
+    def reads(self) -> dict[str, str]:
+        return dict(object.__getattribute__(self, "_read"))
+
+    def __getattribute__(self, name):
+        value = object.__getattribute__(self, name)
+        if name in DECISIONS:
+            object.__getattribute__(self, "__dict__").setdefault("_read", {})[name] = value
+        return value
+
+
+def coder_views(tables: dict, coders=None) -> dict[str, dict]:
+    """``{coder: {reading: apply_variant(tables, Variant(coder=coder), reading)}}`` for every coder (default
+    :data:`~compendium.analysis.claims.model.CODERS`) and tie reading: the views :func:`evaluate` and
+    :func:`robustness` check claims on. Passing the same views to both (``views=``) lets robustness reuse
+    the checks the ledger already ran instead of running them again."""
+    from compendium.analysis.network import TIE_READINGS
+
+    views = {coder: {r: apply_variant(tables, Variant(coder=coder), r) for r in TIE_READINGS}
+             for coder in (coders or CODERS)}
+    shared: dict = {}  # what does not depend on the coder (evidence._shared): the second coder recodes
+    for by_reading in views.values():  # roles and kinds, not ties, so its networks' centralities are the same
+        for view in by_reading.values():
+            view["_shared"] = shared
+    return views
+
+
 def robustness(tables: dict | None = None, data_dir: Path | str | None = None,
-               variant_list: list[Variant] | None = None) -> tuple[pd.DataFrame, pd.DataFrame]:
+               variant_list: list[Variant] | None = None,
+               views: dict | None = None) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Every claim under every variant, in process.
 
     Returns ``(verdicts, summary)``: ``verdicts`` has one row per claim and one column per variant
     label (``coder/unclear/measure``); ``summary`` one row per claim with the reference verdict, the
     verdicts seen (with counts), ``robust`` (same verdict under every variant) and ``hinges_on`` -- the
     decisions (``coder``, ``unclear``, ``measure``) that change the verdict when only that decision
-    changes."""
-    from compendium.analysis.network import TIE_READINGS
-
+    changes. ``views``: :func:`coder_views` of ``tables``, if already made (e.g. for :func:`evaluate`)."""
     tables = tables if tables is not None else load_tables(data_dir)
     vs = variant_list or variants()
-    views = {coder: {r: apply_variant(tables, Variant(coder=coder), r) for r in TIE_READINGS}
-             for coder in {v.coder for v in vs}}
+    missing = [c for c in dict.fromkeys(v.coder for v in vs) if c not in (views or {})]
+    views = {**(views or {}), **coder_views(tables, missing)} if missing else views
     results = {v: evaluate(v, tables, views=views[v.coder]).set_index("claim_id")["verdict"] for v in vs}
     verdicts = pd.DataFrame({v.label: results[v] for v in vs})
     verdicts.index.name = "claim_id"

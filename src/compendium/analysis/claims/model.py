@@ -20,6 +20,9 @@ UNCLEAR = ("drop", "against")
 MEASURES = ("degree", "weighted_degree", "betweenness", "eigenvector", "pagerank")
 """The centrality measures of :data:`compendium.analysis.network.MEASURES` (kept in step by a test)."""
 
+DECISIONS = ("coder", "unclear", "measure")
+"""The coding decisions a :class:`Variant` fixes."""
+
 # the second coder's table (a resource of data/datapackage.json) -> (the table it recodes, its id column)
 SECOND_CODER_TABLES = {"second_coder_policy_outputs": ("policy_outputs", "output_id"),
                        "second_coder_actor_roles": ("actors", "actor_id")}
