@@ -4,9 +4,9 @@ Contract: run top to bottom from its own folder, the notebook must write ``submi
 working folder; that file is then graded exactly like a CSV submission. The grader's checks live outside
 the notebook and never reach its kernel.
 
-Who runs where. The grader starts one *client* process per notebook (``python -m
-compendium.grading.sandbox``: nbclient, which sends the cells and collects the replies). The client stays
-outside the sandbox; only the *kernel* -- the process that executes the student's code -- is started
+Who runs where. The grader starts one *client* process per notebook (nbclient, which sends the cells and
+collects the replies; forked by :mod:`compendium.grading.clients`, which has nbclient loaded). The client
+stays outside the sandbox; only the *kernel* -- the process that executes the student's code -- is started
 inside it, by prefixing the kernel's command with `bubblewrap <https://github.com/containers/bubblewrap>`_
 (``bwrap``, a Debian package). Client and kernel talk over Unix sockets in a folder that both see.
 
@@ -321,22 +321,23 @@ def _descendants(pid: int, procs: dict[int, tuple[int, int]] | None = None) -> l
     return out
 
 
-def _kill_all(proc: subprocess.Popen, uid: int | None) -> None:
-    """Kill the client, everything it started and every process of the sandbox's uid. (Killing the
-    sandbox's first process already ends its PID namespace; the uid sweep is a second line.)"""
+def _kill_all(pid: int, pidfd: int, uid: int | None) -> None:
+    """Kill the client (``pid``, ``pidfd``), everything it started and every process of the sandbox's
+    uid. (Killing the sandbox's first process already ends its PID namespace; the uid sweep is a second
+    line.)"""
+    from compendium.grading import clients
+
     procs = _processes()
-    victims = [proc.pid, *_descendants(proc.pid, procs)]
+    victims = _descendants(pid, procs)
     if uid is not None:
         victims += [p for p, (_ppid, u) in procs.items() if u == uid]
-    for pid in victims:
+    clients.kill(pidfd)
+    for p in victims:
         try:
-            os.kill(pid, signal.SIGKILL)
+            os.kill(p, signal.SIGKILL)
         except (ProcessLookupError, PermissionError):
             pass
-    try:
-        proc.wait(timeout=10)
-    except subprocess.TimeoutExpired:
-        pass
+    clients.wait(pidfd, 10)
 
 
 def _read_submission(folder: Path) -> tuple[bytes | None, str]:
@@ -373,19 +374,33 @@ def _unmount(folder: Path) -> None:
         subprocess.run(["umount", "-l", str(folder)], stderr=subprocess.DEVNULL)
 
 
-def _preexec(limits: Limits):
-    def apply():
-        import resource
+def _set_limits(limits: Limits) -> None:
+    """The resource limits of this process, inherited by the kernel it starts."""
+    import resource
 
-        mem = limits.memory_mb * 1024 * 1024
-        resource.setrlimit(resource.RLIMIT_AS, (mem, mem))
-        fsize = limits.file_mb * 1024 * 1024
-        resource.setrlimit(resource.RLIMIT_FSIZE, (fsize, fsize))
-        resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
-        # root ignores RLIMIT_NPROC; the sandbox's own uid (after setpriv) does not
-        resource.setrlimit(resource.RLIMIT_NPROC, (limits.nproc, limits.nproc))
-        os.umask(0o077)
-    return apply
+    mem = limits.memory_mb * 1024 * 1024
+    resource.setrlimit(resource.RLIMIT_AS, (mem, mem))
+    fsize = limits.file_mb * 1024 * 1024
+    resource.setrlimit(resource.RLIMIT_FSIZE, (fsize, fsize))
+    resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
+    # root ignores RLIMIT_NPROC; the sandbox's own uid (after setpriv) does not
+    resource.setrlimit(resource.RLIMIT_NPROC, (limits.nproc, limits.nproc))
+    os.umask(0o077)
+
+
+def _client(spec: dict, env: dict[str, str], cwd: str, limits: Limits, report_fd: int) -> int:
+    """A client just forked by :mod:`compendium.grading.clients`: a session of its own, no terminal, the
+    environment, folder and limits that a freshly started client process would have had, then
+    :func:`_child`, which reports on ``report_fd``."""
+    os.setsid()
+    null = os.open(os.devnull, os.O_RDWR)
+    for fd in (0, 1, 2):
+        os.dup2(null, fd)
+    os.chdir(cwd)
+    os.environ.clear()
+    os.environ.update(env)
+    _set_limits(limits)
+    return _child(spec, report_fd)
 
 
 def run_notebook(notebook: Path | str, data_src: Path | str, limits: Limits = Limits(),
@@ -430,24 +445,22 @@ def run_notebook(notebook: Path | str, data_src: Path | str, limits: Limits = Li
             prefix = unshare_command(folders, uid, limits, [], tuple(str(Path(h).resolve()) for h in hide))
         else:
             prefix = []
-        read_fd, write_fd = os.pipe()
-        spec = {"notebook": str(work / "submission.ipynb"), "fd": write_fd, "cell_timeout": limits.cell_timeout,
+        spec = {"notebook": str(work / "submission.ipynb"), "cell_timeout": limits.cell_timeout,
                 "startup_timeout": limits.startup_timeout, "prefix": prefix, "kernel_dir": str(kernel),
                 "owner": uid, "cwd": str(work),
                 "kernel_inside": f"{INSIDE}/kernel" if mode == "bwrap" else str(kernel)}
-        cmd = [sys.executable, "-m", "compendium.grading.sandbox", json.dumps(spec)]
+        from compendium.grading import clients
+
+        read_fd, write_fd = os.pipe()  # the client's report: a private pipe, out of the kernel's reach
         try:
-            proc = subprocess.Popen(cmd, cwd=tmp, env=env, pass_fds=(write_fd,), start_new_session=True,
-                                    stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
-                                    stderr=subprocess.DEVNULL, preexec_fn=_preexec(limits))
+            pid, pidfd = clients.start(_client, (spec, env, str(tmp), limits), write_fd)
         finally:
             os.close(write_fd)
         try:
-            proc.wait(timeout=limits.notebook_timeout)
-            timed_out = False
-        except subprocess.TimeoutExpired:
-            timed_out = True
-        _kill_all(proc, uid)
+            timed_out = not clients.wait(pidfd, limits.notebook_timeout)
+            _kill_all(pid, pidfd, uid)
+        finally:
+            os.close(pidfd)
         os.set_blocking(read_fd, False)
         try:
             raw = os.read(read_fd, 1_000_000)
@@ -519,8 +532,9 @@ def sandboxed_kernel_manager_class(kernel_dir: str, prefix: list[str], owner: in
     return SandboxedKernelManager
 
 
-def _child(spec: dict) -> int:
-    out = os.fdopen(spec["fd"], "w", encoding="utf-8")
+def _child(spec: dict, report_fd: int) -> int:
+    """The client: run the notebook with nbclient, its kernel in the sandbox; report on ``report_fd``."""
+    out = os.fdopen(report_fd, "w", encoding="utf-8")
     cell_timeout = spec["cell_timeout"]
 
     def report(status: str, message: str) -> int:
@@ -606,6 +620,3 @@ def _child(spec: dict) -> int:
         return report("error", f"the notebook could not be run ({type(err).__name__}: {one_line(err)})")
     return report("ok", "")
 
-
-if __name__ == "__main__":
-    sys.exit(_child(json.loads(sys.argv[1])))
