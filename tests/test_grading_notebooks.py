@@ -52,10 +52,10 @@ def test_notebook_submissions(instructor, tmp_path):
     subs = tmp_path / "subs"
     subs.mkdir()
     write = lambda name, *cells: write_notebook(str(subs / f"{name}.ipynb"), [("code", c) for c in cells])  # noqa: E731
-    write("good", f"open('submission.csv', 'w').write({key!r})")
     write("loop", "while True:\n    pass")
     write("crash", "import os, signal\nos.kill(os.getpid(), signal.SIGKILL)")
-    write("deleter",  # tries the instructor's copy every way it can find, then hands in a valid file
+    # a good notebook that first tries the instructor's copy every way it can find, then hands in the key
+    write("deleter",
           "import os, shutil, compendium.paths as p\n"
           "hits = []\n"
           f"for target in [{str(data)!r}, {str(data / 'raw' / 'coded' / 'actors.csv')!r}, "
@@ -69,7 +69,6 @@ def test_notebook_submissions(instructor, tmp_path):
     write("peeker", "import os\nassert not os.path.exists('../data/raw/coded/actors.csv'), 'answer key visible'\n"
                     "assert os.path.exists('../data/raw/coded/segments.csv')\n"
                     "open('submission.csv', 'w').write('item_id,role,kind\\n')")
-    write("nofile", "x = 1")
     write("symlink", "import os\nos.symlink('/etc/passwd', 'submission.csv')")
     (subs / "notjson.ipynb").write_text("this is not a notebook")
     (subs / "plain.csv").write_text(key)
@@ -78,14 +77,14 @@ def test_notebook_submissions(instructor, tmp_path):
     run = grade(a, subs, cache_dir=tmp_path / "cache", limits=LIMITS, progress=False)
     assert _tree_hash(data) == before, "a notebook changed the instructor's copy"
     by = {r.student_id: r for r in run.results}
-    assert by["good"].status == "ok" and by["good"].total == a.max_score and by["good"].kind == "ipynb"
     assert by["plain"].status == "ok"
     assert by["loop"].status == "timeout" and "2 s per cell" in by["loop"].comments
     assert by["crash"].status == "error"
     # the deleter removed only its own sandbox copy ('../data' resolves there) and was graded normally
     assert by["deleter"].status == "ok", by["deleter"].comments
+    assert by["deleter"].total == a.max_score and by["deleter"].kind == "ipynb"
     assert by["peeker"].status == "invalid" and "missing" in by["peeker"].comments  # key withheld, so it ran on
-    assert by["nofile"].status == "error" and "submission.csv" in by["nofile"].comments
+    # a notebook that writes no submission.csv: "a-survivor" in test_hostile_notebooks_cannot_get_out
     assert by["symlink"].status == "error" and "regular file" in by["symlink"].comments
     assert by["notjson"].status == "error" and "notebook" in by["notjson"].comments
     for r in run.results:  # the grader's checks never reach the feedback
@@ -115,9 +114,10 @@ def test_a_memory_bomb_ends_as_an_error_about_memory(instructor, tmp_path):
 
 
 # ------------------------------------------------------------------------------ escapes (issue 13)
-# Each hostile notebook tries one way out. If it gets out it raises `Escaped` (whose name reaches the
-# feedback); if every attempt fails it ends normally without writing submission.csv. So the assertion
-# "error: wrote no submission.csv" means: it ran to its end and found nothing.
+# A hostile notebook tries ways out. If it gets out it raises `Escaped` (whose name reaches the
+# feedback); if every attempt fails it ends normally -- without writing submission.csv ("error: wrote
+# no submission.csv" then means: it ran to its end and found nothing), or, if it is also a classmate,
+# handing in the key (status ok means the same).
 ESCAPED = "class Escaped(Exception):\n    pass\n"
 NO_FILE = "wrote no `submission.csv`"
 
@@ -175,8 +175,8 @@ def test_hostile_notebooks_cannot_get_out(instructor, tmp_path, monkeypatch, mod
 
     threading.Thread(target=accept, daemon=True).start()
     write = lambda name, code: write_notebook(str(subs / f"{name}.ipynb"), [("code", ESCAPED + code)])  # noqa: E731
-    # One notebook, "prober", tries the first three ways out, a cell each (a sandbox costs a second or two
-    # to start); the first way that works ends it with `Escaped`, saying which.
+    # One notebook, classmate2, tries the first three ways out, a cell each (a sandbox costs a second to
+    # start), before it hands in the key; the first way that works ends it with `Escaped`, saying which.
     probes = []
     # 1. the key through the library's own location, through the checkout and the instructor's data
     probes.append(
@@ -219,9 +219,9 @@ def test_hostile_notebooks_cannot_get_out(instructor, tmp_path, monkeypatch, mod
         "    pass\n"
         f"for d in ('/tmp', '/var/tmp', '/dev/shm'):\n"
         f"    open(f'{{d}}/left-{tag}', 'w').write('x')\n")
-    write_notebook(str(subs / "prober.ipynb"), [("code", ESCAPED)] + [("code", probe) for probe in probes])
     # 4. a double-forked, setsid survivor that keeps overwriting every submission.csv it can find; named to
-    # run first (the folder is graded in name order, two at a time), beside classmate1
+    # run first (the folder is graded in name order, two at a time), beside classmate1; classmate2 runs after
+    # it (a survivor that outlived its sandbox for a while would sabotage it)
     write("a-survivor",
           "import os, glob, time\n"
           "if os.fork() == 0:\n"
@@ -232,13 +232,14 @@ def test_hostile_notebooks_cannot_get_out(instructor, tmp_path, monkeypatch, mod
           f"done # {tag}'])\n"
           "    os._exit(0)\n"
           "time.sleep(1)\n")
-    for s in ("classmate1", "classmate2"):
-        write(s, "import time\ntime.sleep(1)\n" f"open('submission.csv', 'w').write({key!r})")
+    hand_in = "import time\ntime.sleep(1)\n" f"open('submission.csv', 'w').write({key!r})"
+    write("classmate1", hand_in)
+    write_notebook(str(subs / "classmate2.ipynb"), [("code", ESCAPED)] + [("code", probe) for probe in probes]
+                   + [("code", hand_in)])
     run = grade(a, subs, cache_dir=cache, limits=LIMITS, workers=2, progress=False)
     stop.set()
     by = {r.student_id: r for r in run.results}
-    for name in ("prober", "a-survivor"):
-        assert by[name].status == "error" and NO_FILE in by[name].comments, (name, by[name].comments)
+    assert by["a-survivor"].status == "error" and NO_FILE in by["a-survivor"].comments, by["a-survivor"].comments
     for s in ("classmate1", "classmate2"):
         assert by[s].status == "ok" and by[s].total == a.max_score, (s, by[s].comments)
     assert not accepted, "a notebook reached a listener on the host's loopback"
