@@ -43,7 +43,7 @@ XDIST := -n 2 --dist loadfile --no-loadscope-reorder
 test: $(STAMP)
 	$(BIN)/python -m pytest $(XDIST) $(ARGS)
 
-# Seconds, not minutes: no nbval, no browser, no full rebuilds, no sandboxed notebooks (marked slow).
+# Seconds, not minutes: no nbval, and nothing that starts a Jupyter kernel, a browser or a sandbox (marked slow).
 test-fast: $(STAMP)
 	$(BIN)/python -m pytest $(XDIST) -m "not slow" tests $(ARGS)
 
