@@ -10,6 +10,12 @@ STAMP  := $(VENV)/.installed
 PIP    := $(BIN)/python -m pip install --quiet --disable-pip-version-check
 
 .PHONY: all build test test-fast site lab bench validate clean
+
+# Python's default: cache bytecode in __pycache__/ (git-ignored). Where PYTHONDONTWRITEBYTECODE is set
+# (some containers set it), every process -- each test worker, kernel and build worker -- would compile
+# the library again, and pytest would rewrite every test module's asserts again, about a CPU-second per
+# pytest process.
+unexport PYTHONDONTWRITEBYTECODE
 all: build
 
 $(STAMP): requirements.in requirements.lock pyproject.toml tools/install-system-packages
@@ -32,12 +38,12 @@ build: $(STAMP)
 
 # pytest-xdist: two workers (this machine's cores), whole files per worker (--dist loadfile):
 # nbval's cells of one notebook share a kernel, so a notebook must never be split across workers.
-XDIST := -n 2 --dist loadfile
+XDIST := -n 2 --dist loadfile --no-loadscope-reorder
 
 test: $(STAMP)
 	$(BIN)/python -m pytest $(XDIST) $(ARGS)
 
-# Seconds, not minutes: no nbval, no browser, no full rebuilds, no sandboxed notebooks (marked slow).
+# Seconds, not minutes: no nbval, and nothing that starts a Jupyter kernel, a browser or a sandbox (marked slow).
 test-fast: $(STAMP)
 	$(BIN)/python -m pytest $(XDIST) -m "not slow" tests $(ARGS)
 

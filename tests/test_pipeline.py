@@ -145,6 +145,7 @@ def _outputs(root):
             for p in (root / d).iterdir()}
 
 
+@pytest.mark.slow
 def test_build_runs_notebooks_writes_artefacts_and_manifest(first_build):
     project, manifest, _ = first_build
     assert (project / "tables" / "out.txt").read_text() == "value: one\n"
@@ -161,6 +162,7 @@ def test_build_runs_notebooks_writes_artefacts_and_manifest(first_build):
     assert all("execution" not in c.metadata for c in executed.cells)
 
 
+@pytest.mark.slow
 def test_second_build_skips_unchanged_and_reruns_changed(built, warm_build):
     project = built
     said = []
@@ -173,6 +175,7 @@ def test_second_build_skips_unchanged_and_reruns_changed(built, warm_build):
     assert (project / "tables" / "out.txt").read_text() == "value: two\n"
 
 
+@pytest.mark.slow
 def test_progress_counts_finished_notebooks(first_build):
     said = first_build[2]
     assert [s.split(" ", 1)[0] for s in said if ": ok in" in s] == ["[1/2", "[2/2"], said
@@ -197,6 +200,7 @@ def test_invalid_coded_data_stops_the_build_before_any_kernel_starts(tracked_cop
     assert {p: p.read_bytes() for p in (copy / "notebooks").iterdir()} == before
 
 
+@pytest.mark.slow
 def test_force_reruns_everything_and_two_builds_are_byte_identical(first_build, built, warm_build):
     """The second build runs in warm kernels, the first ran cold: the same bytes either way."""
     said = []
@@ -209,6 +213,7 @@ def test_force_reruns_everything_and_two_builds_are_byte_identical(first_build, 
     assert "<dc:date>" not in svg
 
 
+@pytest.mark.slow
 def test_failing_cell_names_notebook_cell_error_and_keeps_last_good_outputs(built, warm_build):
     project = built
     good_nb = (project / "notebooks" / "01_table.ipynb").read_bytes()
@@ -232,6 +237,7 @@ def test_failing_cell_names_notebook_cell_error_and_keeps_last_good_outputs(buil
     assert any(o.get("ename") == "ValueError" for c in partial.cells for o in c.get("outputs", []))
 
 
+@pytest.mark.slow
 def test_cli_reports_failure_without_traceback(project, capsys):
     from compendium.cli import main
 
@@ -288,6 +294,7 @@ def test_the_later_clock_reaches_the_kernels(project, monkeypatch):
     assert {e["started"][:4] for e in manifest["notebooks"].values()} == {str(later().tm_year)}
 
 
+@pytest.mark.slow
 def test_stream_chunks_are_coalesced_so_output_splits_do_not_vary(project, warm_build):
     nb = nbformat.read(project / "notebooks" / "01_table.ipynb", as_version=4)
     nb.cells[-1].source = "import sys, time\nprint('a', flush=True)\ntime.sleep(0.2)\nprint('b')\n"
@@ -297,6 +304,7 @@ def test_stream_chunks_are_coalesced_so_output_splits_do_not_vary(project, warm_
     assert [(o.output_type, o.name, o.text) for o in outputs] == [("stream", "stdout", "a\nb\n")]
 
 
+@pytest.mark.slow
 def test_a_notebook_reruns_when_a_library_module_it_imports_changes_and_only_then(project, warm_build):
     lib = project / "src" / "compendium"
     lib.mkdir(parents=True)
@@ -317,6 +325,7 @@ def test_a_notebook_reruns_when_a_library_module_it_imports_changes_and_only_the
     assert any("01_table: ok" in s for s in said) and "02_figure: unchanged, skipped" in said
 
 
+@pytest.mark.slow
 def test_a_build_falls_back_to_cold_kernels_when_the_warm_server_cannot_start(project, monkeypatch):
     from contextlib import contextmanager
 
@@ -350,6 +359,7 @@ def _ran(said):
     return sorted(s.split("] ", 1)[1].split(":")[0] for s in said if ": ok in" in s)
 
 
+@pytest.mark.slow
 def test_a_notebook_reruns_only_when_a_data_file_it_read_or_a_folder_it_listed_changes(tmp_path, monkeypatch,
                                                                                         warm_build):
     """Warm kernels record what each notebook opens and lists under data/ (an audit hook); the next
@@ -391,6 +401,7 @@ def test_a_notebook_reruns_only_when_a_data_file_it_read_or_a_folder_it_listed_c
     assert _ran(said) == ["02_lists_inbox"] and "01_reads_a: unchanged, skipped" in said
 
 
+@pytest.mark.slow
 def test_cold_kernels_record_no_reads_so_every_data_file_counts(built, warm_build):
     """Without the warm server nothing records reads: every file and folder under data/ is an input,
     and a new file anywhere in data/ reruns every notebook (here in warm kernels: which kernels the

@@ -21,6 +21,8 @@ from compendium.coding import codebook
 from compendium.coding import validate_dir
 from compendium.paths import project_root
 
+pytestmark = pytest.mark.slow  # starts Jupyter kernels: `make test` runs it, `make test-fast` leaves it out
+
 ROOT = project_root()
 PAPER_C = """Kemitraan Kota Kembar Surabaya dan Busan
 

@@ -18,6 +18,8 @@ import pytest
 from compendium.build.kernels import ipc_kernel_manager_class
 from compendium.build.warm_kernels import LAUNCHER, PRELOAD_ENV, kernel_server, launcher_command
 
+pytestmark = pytest.mark.slow  # starts Jupyter kernels: `make test` runs it, `make test-fast` leaves it out
+
 
 @pytest.fixture(scope="module")
 def server():
