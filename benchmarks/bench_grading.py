@@ -12,6 +12,7 @@
 3. LMS: a Moodle-style zip and a Canvas-style folder of N students with their class lists
    (tools/make_lms_submissions.py), each graded cold by one `compendium grade` into the LMS import
    files. Target: < 10 s each on 2 cores.
+4. A hostile CSV of a million unknown item ids, rejected by its length. Target: < 10 CPU-s.
 Work files go to benchmarks/_work/ (git-ignored).
 """
 
@@ -75,6 +76,7 @@ def main() -> int:
     t_warm_grade = time.perf_counter() - t0
 
     print(lms_case(work, args.lms), flush=True)
+    print(hostile_length_case(a), flush=True)
     if args.lms_only:
         return 0
 
@@ -143,6 +145,23 @@ def main() -> int:
           f"{args.workers} empty notebooks at once took {t_par:.2f} s (parallel efficiency of this machine "
           f"{floor * args.workers / t_par / args.workers:.2f})")
     return 0
+
+
+def hostile_length_case(a) -> str:
+    """A hostile CSV: a million rows of unknown item ids (20 MB), rejected by its length before any row is
+    matched (tests/test_grading.py checks the path; this times it)."""
+    from compendium.grading.submissions import parse_submission
+
+    data = b"item_id,dimension,diffusion,transfer\n" + b"".join(b"id%07d,a,b,c\n" % i for i in range(1_000_000))
+    codes = {v.name: v.codes for v in a.variables}
+    times = []
+    for _ in range(REPEATS):
+        t0 = time.process_time()
+        parsed = parse_submission(data, a.items, codes)
+        times.append(time.process_time() - t0)
+    assert parsed.codes is None and "1,000,000 rows" in parsed.problems[0], parsed.problems[:1]
+    return (f"- grading, a hostile CSV of a million unknown item ids ({len(data) / 1e6:.0f} MB): rejected by its "
+            f"length in {statistics.median(times):.2f} CPU-s (median of {REPEATS}). Target: < 10 s.")
 
 
 def lms_case(work: Path, n: int) -> str:

@@ -196,13 +196,24 @@ def test_every_internal_link_resolves(built_site):
     assert not broken, "\n".join(broken)
 
 
+#: Screenshots for a person to look at (build/site-shots/), taken as the page test passes each page:
+#: ``{page: [(name, element id to scroll to, or None for the top)]}``.
+SCREENSHOTS = {"index.html": [("home", None)],
+               "notebooks/02_actor_network.html": [("notebook-02", None), ("notebook-02-network", "the-whole-network")],
+               "claims.html": [("claims", None)]}
+
+
 @pytest.mark.slow
 def test_every_page_loads_without_console_errors_with_every_image_and_fits_the_window(built_site, server, browser):
+    """... and the screenshots of SCREENSHOTS are real pictures (wide enough, more than 20 colours)."""
     problems = []
     browser.get_log("browser")  # drop anything logged before the first page
-    for page in _pages(built_site):
-        rel = page.relative_to(built_site).as_posix()
+    pages = [p.relative_to(built_site).as_posix() for p in _pages(built_site)]
+    assert not SCREENSHOTS.keys() - set(pages), "a page to photograph is not in the site"
+    for rel in pages:
         browser.get(f"{server}/{rel}")
+        problems += [f"{rel}: screenshot {name}: {p}" for name, anchor in SCREENSHOTS.get(rel, [])
+                     for p in _screenshot(browser, name, anchor)]
         errors = [e["message"] for e in browser.get_log("browser") if e["level"] == "SEVERE"]
         problems += [f"{rel}: console: {m}" for m in errors]
         images = browser.execute_script(
@@ -230,19 +241,19 @@ def test_the_search_finds_cikapundung(server, browser):
     assert not [e for e in browser.get_log("browser") if e["level"] == "SEVERE"]
 
 
-@pytest.mark.slow
-@pytest.mark.parametrize("name, rel", [("home", "index.html"),
-                                       ("notebook-02", "notebooks/02_actor_network.html"),
-                                       ("notebook-02-network", "notebooks/02_actor_network.html#the-whole-network"),
-                                       ("claims", "claims.html")])
-def test_screenshots(server, browser, name, rel):
-    """Screenshots for a person to look at (build/site-shots/); the test checks they are real pictures."""
+def _screenshot(browser, name: str, anchor: str | None) -> list[str]:
+    """Save the page as it shows (scrolled to ``anchor``) in build/site-shots/NAME.png; what is wrong with it."""
     from PIL import Image
 
     SHOTS.mkdir(parents=True, exist_ok=True)
-    browser.get(f"{server}/{rel}")
+    if anchor and not browser.execute_script(
+            "const e = document.getElementById(arguments[0]); if (e) e.scrollIntoView(); return !!e;", anchor):
+        return [f"no element #{anchor}"]
     browser.execute_script("return document.fonts.ready;")
     shot = SHOTS / f"{name}.png"
-    assert browser.save_screenshot(str(shot))
+    if not browser.save_screenshot(str(shot)):
+        return ["not saved"]
     with Image.open(shot) as img:
-        assert img.size[0] >= 1000 and len(img.getcolors(1 << 16) or range(1 << 16)) > 20
+        if img.size[0] < 1000 or len(img.getcolors(1 << 16) or range(1 << 16)) <= 20:
+            return [f"not a real picture ({img.size[0]} px wide)"]
+    return []
