@@ -44,3 +44,19 @@ def test_library_files_follow_imports_transitively(tmp_path):
         "compendium/__init__.py", "compendium/a.py", "compendium/sub/__init__.py",
         "compendium/sub/b.py", "compendium/sub/c.py"]
     assert library_files(["x = (\n"], tmp_path) is None
+
+
+def test_only_a_build_with_a_grading_notebook_preloads_the_grading_stack(root):
+    """The build's kernel server imports sklearn, papermill & co. (PRELOAD_LATER) only when a notebook it
+    runs may import compendium.grading: 07 does; the network and outputs notebooks cannot. (04 and 05 may,
+    as far as the static analysis can tell: a function of the library they import imports it.)"""
+    from compendium.build.pipeline import Layout, _tree, authored_cells, notebook_inputs
+    from compendium.build.warm_kernels import needs_later
+
+    layout = Layout(root)
+    library = _tree(root / "src" / "compendium", root)
+    later = {nb.stem for nb in sorted(layout.notebooks.glob("[0-9][0-9]_*.ipynb"))
+             if needs_later(notebook_inputs(authored_cells(nb), layout, library))}
+    assert "07_grading" in later
+    assert not later & {"01_sources_and_coding", "02_actor_network", "03_policy_outputs"}, later
+    assert needs_later({}) is False and needs_later(library) is True  # unknown imports: the whole library

@@ -368,11 +368,13 @@ def build(root: Path | str | None = None, force: bool = False, only: list[str] |
         # this process's own imports run beside it on the other core.
         server = None
         if warm:
-            from compendium.build.warm_kernels import kernel_server
+            from compendium.build.warm_kernels import PRELOAD_ENV, kernel_server, needs_later
 
+            env = {"PYTHONHASHSEED": os.environ.get("PYTHONHASHSEED", "0")}
+            if not any(needs_later(inputs[nb.name]) for nb in todo):  # e.g. no grading notebook to run
+                env[PRELOAD_ENV] = "first"
             try:
-                server = stack.enter_context(
-                    kernel_server(env={"PYTHONHASHSEED": os.environ.get("PYTHONHASHSEED", "0")}))
+                server = stack.enter_context(kernel_server(env=env))
             except (OSError, RuntimeError) as err:
                 echo(f"the warm kernel server did not start ({err}); starting kernels cold")
         _validate_first(layout)

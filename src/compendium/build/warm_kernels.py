@@ -45,7 +45,10 @@ from pathlib import Path
 from compendium.build._kernel_launcher import HEADER, READS_ENV, READS_UNDER_ENV, recv_exact, record_reads
 
 LAUNCHER = Path(__file__).with_name("_kernel_launcher.py")
-#: Set to "0", the server preloads nothing (see :func:`serve`); unset, as in every build, it preloads.
+#: Unset, the server preloads everything below; ``"first"``, all but PRELOAD_LATER and LIBRARY_LATER
+#: (the build's choice when none of the notebooks it runs imports LIBRARY_LATER: ``make`` after an edit
+#: that reruns a few notebooks); ``"0"``, nothing, so each kernel is a cold one forked (a test hook, see
+#: :func:`serve`).
 PRELOAD_ENV = "COMPENDIUM_KERNEL_PRELOAD"
 
 #: Imported once by the server, so that no notebook pays for them. A module missing here is not an
@@ -90,6 +93,13 @@ def preload_first() -> list[str]:
 
     platform.platform()
     return list(PRELOAD) + [name for name in _library() if not name.startswith(LIBRARY_LATER)]
+
+
+def needs_later(library_files) -> bool:
+    """Whether a notebook that imports these library files (paths ``src/compendium/...``) uses what the
+    server imports later (LIBRARY_LATER, and with it PRELOAD_LATER)."""
+    prefixes = tuple("src/" + name.replace(".", "/") + "/" for name in LIBRARY_LATER)
+    return any(str(rel).startswith(prefixes) for rel in library_files)
 
 
 def preload_later() -> list[str]:
@@ -198,7 +208,7 @@ def serve(path: str, ready=None) -> None:
     bare = os.environ.get(PRELOAD_ENV) == "0"
     if not bare:
         _import(preload_first())
-    later = [] if bare else preload_later()
+    later = [] if bare or os.environ.get(PRELOAD_ENV) == "first" else preload_later()
 
     wake_r, wake_w = os.pipe()
     os.set_blocking(wake_w, False)
