@@ -314,7 +314,7 @@ def parser() -> argparse.ArgumentParser:
     b.add_argument("--force", action="store_true", help="run every notebook, changed or not")
     b.add_argument("--only", action="append", metavar="NAME",
                    help="run only this notebook (e.g. 02 or 02_actor_network); repeatable")
-    b.add_argument("--jobs", type=int, default=None, help="notebooks run at once (default: up to 2)")
+    b.add_argument("--jobs", type=int, default=None, help="notebooks run at once (default: one more than the cores)")
     b.add_argument("--cold-kernels", action="store_true",
                    help="start every kernel afresh instead of forking it from a warm kernel server "
                         "(slower; for comparison and debugging)")

@@ -241,9 +241,20 @@ def build_multigraph(actors: pd.DataFrame, ties: pd.DataFrame,
 
 def _nodes(actors: pd.DataFrame, ties: pd.DataFrame, include_context: bool) -> list[tuple[str, dict]]:
     """``(actor_id, attributes)`` of the network's nodes, sorted; ``ValueError`` for a tie naming no actor."""
+    _check_ends(actors, ties)
+    return node_records(actors, include_context)
+
+
+def _check_ends(actors: pd.DataFrame, ties: pd.DataFrame) -> None:
     unknown = (set(ties["source"]) | set(ties["target"])) - set(actors["actor_id"])
     if unknown:
         raise ValueError(f"ties name unknown actor(s): {sorted(unknown)}")
+
+
+def node_records(actors: pd.DataFrame, include_context: bool = False) -> list[tuple[str, dict]]:
+    """``(actor_id, attributes)`` of the network's nodes (the case actors, or every actor with
+    ``include_context``), sorted by id: what :func:`collapsed` adds, for a caller that builds several
+    networks of one actors table (one per tie reading) to make once."""
     chosen = actors if include_context else actors[actors["scope"] == "case"]
     chosen = chosen.sort_values("actor_id")
     nodes = _records(chosen, NODE_ATTRIBUTES)
@@ -274,11 +285,14 @@ def collapse(G: nx.MultiDiGraph) -> nx.Graph:
     return H
 
 
-def collapsed(actors: pd.DataFrame, ties: pd.DataFrame, include_context: bool = False) -> nx.Graph:
+def collapsed(actors: pd.DataFrame, ties: pd.DataFrame, include_context: bool = False,
+              nodes: list[tuple[str, dict]] | None = None) -> nx.Graph:
     """``collapse(build_multigraph(actors, ties, include_context))``, the same graph, without building
-    the multigraph and its tie attributes first: what the claims ledger needs once per tie reading."""
+    the multigraph and its tie attributes first: what the claims ledger needs once per tie reading.
+    ``nodes``: ``node_records(actors, include_context)``, if already made."""
     H = nx.Graph()
-    H.add_nodes_from(_nodes(actors, ties, include_context))
+    _check_ends(actors, ties)
+    H.add_nodes_from(nodes if nodes is not None else node_records(actors, include_context))
     keep = ties[ties["source"].isin(list(H)) & ties["target"].isin(list(H))]
     relation = keep["relation"].tolist() if "relation" in keep.columns else [None] * len(keep)
     _add_pairs(H, zip(keep["source"].tolist(), keep["target"].tolist(), keep["tie_id"].tolist(),
@@ -589,7 +603,7 @@ def robustness_variants(actors: pd.DataFrame, ties: pd.DataFrame,
     ``variants`` as :func:`ranking_variants` makes them: ``include_context`` (scope), ``mapping`` (a
     :data:`GroupMapping`), ``drop`` (actor ids removed from the network before measuring); a variant
     without a ``mapping`` uses the ``mapping`` argument (the ranking's default reading)."""
-    frames, networks = [], {}
+    frames, networks, nodes = [], {}, {}
     relation_class = relation_class or relation_classes()
     readings = list(tie_readings)
     for name, spec in variants.items():
@@ -598,7 +612,9 @@ def robustness_variants(actors: pd.DataFrame, ties: pd.DataFrame,
             key = (spec.get("include_context", False), tuple(spec.get("drop", ())), classes, basis)
             if key not in networks:
                 chosen_ties = select_ties(ties, classes, basis, relation_class)
-                H = collapsed(actors, chosen_ties, include_context=key[0])
+                if key[0] not in nodes:  # the same actors under every tie reading
+                    nodes[key[0]] = node_records(actors, key[0])
+                H = collapsed(actors, chosen_ties, include_context=key[0], nodes=nodes[key[0]])
                 H.remove_nodes_from([n for n in key[1] if n in H])
                 networks[key] = (H, centrality_table(H, measures))
             H, table = networks[key]

@@ -32,8 +32,11 @@ def actor_ranking(tables, variant, claim) -> Result:
     actors = tables["actors"]
     ranking = _memo(tables, ("ranking_groups", claim["claim_id"]),
                     lambda: network.ranking(tables, claim["claim_id"]))
+    # the actors are the same under every tie reading: their node records are made once for all the
+    # views made together (keyed by the frame itself, which the cache keeps alive, so its id stays its own)
+    _, nodes = _shared(tables, ("case nodes", id(actors)), lambda: (actors, network.node_records(actors)))
     H = _memo(tables, "collapsed_involvement_network",
-              lambda: network.collapsed(actors, involvement_ties(tables)))
+              lambda: network.collapsed(actors, involvement_ties(tables), nodes=nodes))
     # the measure depends on the network alone (actors, ties, weights): computed once for every coder
     structure = (tuple(H.nodes), tuple(H.edges(data="weight")))
     measured = _shared(tables, ("centrality", variant.measure, structure),
