@@ -358,3 +358,13 @@ def test_a_python_environment_under_tmp_is_still_there_inside(tmp_path, monkeypa
         assert done.stdout == "still here\n", done.stderr
     finally:
         shutil.rmtree(venv)
+
+
+def test_limits_that_nbclient_cannot_keep_are_a_clear_error():
+    """nbclient counts cell and start-up limits in whole seconds; 1.5 used to kill every notebook's client
+    before its kernel started, reported as a dead process."""
+    with pytest.raises(ValueError, match=r"Limits.cell_timeout: 1.5 -- expected a whole number of seconds"):
+        Limits(cell_timeout=1.5)
+    with pytest.raises(ValueError, match=r"Limits.notebook_timeout: 0"):
+        Limits(notebook_timeout=0)
+    assert Limits(cell_timeout=2.0).cell_timeout == 2.0

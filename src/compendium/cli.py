@@ -119,8 +119,12 @@ def _grade(args) -> int:
               "STUDENT_ID.csv or STUDENT_ID.ipynb submissions, an LMS download, or its .zip)", file=sys.stderr)
         return 2
     out = Path(args.out)
-    limits = Limits(cell_timeout=args.cell_timeout, notebook_timeout=args.notebook_timeout,
-                    memory_mb=args.memory_mb)
+    try:
+        limits = Limits(cell_timeout=args.cell_timeout, notebook_timeout=args.notebook_timeout,
+                        memory_mb=args.memory_mb)
+    except ValueError as err:
+        print(f"compendium grade: {err}", file=sys.stderr)
+        return 2
     with tempfile.TemporaryDirectory(prefix="grade-intake-") as work:
         try:
             entries = collect(source, work, args.roster)
@@ -382,7 +386,7 @@ def parser() -> argparse.ArgumentParser:
     g.add_argument("--out", required=True, help="output folder (gradebook.csv, feedback/, class_report.md, .cache/)")
     g.add_argument("--only", metavar="STUDENT_ID", help="regrade this student only (the others come from the cache)")
     g.add_argument("--workers", type=int, default=None, help="notebooks run at once (default: the number of cores)")
-    g.add_argument("--cell-timeout", type=float, default=30.0, help="seconds per notebook cell (default 30)")
+    g.add_argument("--cell-timeout", type=int, default=30, help="whole seconds per notebook cell (default 30)")
     g.add_argument("--notebook-timeout", type=float, default=120.0, help="seconds per notebook (default 120)")
     g.add_argument("--memory-mb", type=int, default=2048, help="memory limit per notebook (default 2048)")
     g.add_argument("--unsafe", action="store_true",

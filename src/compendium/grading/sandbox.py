@@ -83,6 +83,16 @@ class Limits:
     #: all the sandbox may write to its working and socket folders (a tmpfs, when run as root)
     work_mb: int = 256
 
+    def __post_init__(self):
+        # nbclient counts a cell's and a kernel start's limits in whole seconds (an Integer setting): a
+        # fraction would stop every notebook's client before its kernel starts, with no word why
+        for name in ("cell_timeout", "startup_timeout"):
+            value = getattr(self, name)
+            if not (value > 0 and float(value).is_integer()):
+                raise ValueError(f"Limits.{name}: {value!r} -- expected a whole number of seconds above 0")
+        if not self.notebook_timeout > 0:
+            raise ValueError(f"Limits.notebook_timeout: {self.notebook_timeout!r} -- expected seconds above 0")
+
     def key(self) -> str:
         return json.dumps(self.__dict__, sort_keys=True)
 
