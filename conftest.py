@@ -58,9 +58,13 @@ class _AnyDay:
         self.faketime = self.later_day.faketime_env()
         env = {"PYTHONHASHSEED": "random", STAGE_ENV: str(self.stage), LOG_ENV: str(self.log),
                "COMPENDIUM_ROOT": str(ROOT), **(self.faketime or {})}
-        # The kernel nbval's --nbval-current-env would start (this Python, ipykernel), plus ``env``.
-        spec = {**ipykernel.kernelspec.get_kernel_dict(), "env": env,
-                "display_name": "Python 3 (compendium, seven years ahead)"}
+        # The kernel nbval's --nbval-current-env would start (this Python, ipykernel), plus ``env``;
+        # without an outer libfaketime's FAKETIME_SHARED (a whole test run under the ``faketime``
+        # command): that names a lock shared by every process under it, and a kernel killed at its
+        # shutdown while holding it would stop every other process's clock calls.
+        kernel = ipykernel.kernelspec.get_kernel_dict()
+        argv = ["env", "-u", "FAKETIME_SHARED", *kernel["argv"]] if self.faketime else kernel["argv"]
+        spec = {**kernel, "argv": argv, "env": env, "display_name": "Python 3 (compendium, seven years ahead)"}
         kernel_dir = self.folder / "kernels" / KERNEL_NAME
         kernel_dir.mkdir(parents=True)
         (kernel_dir / "kernel.json").write_text(json.dumps(spec, indent=1))
