@@ -33,7 +33,6 @@ import pytest
 
 ROOT = Path(__file__).resolve().parent
 KERNEL_NAME = "compendium-any-day"
-STAGE_ENV, LOG_ENV = "COMPENDIUM_STAGE_DIR", "COMPENDIUM_ARTEFACT_LOG"  # compendium.render.artefacts
 
 
 def _load_later_day():
@@ -51,6 +50,8 @@ class _AnyDay:
 
     def __init__(self):
         import ipykernel.kernelspec
+
+        from compendium.render.artefacts import LOG_ENV, STAGE_ENV
 
         self.later_day = _load_later_day()
         self.folder = Path(tempfile.mkdtemp(prefix="compendium-any-day-"))
@@ -71,6 +72,7 @@ class _AnyDay:
         # jupyter_client looks kernel specs up on JUPYTER_PATH when nbval starts each kernel.
         os.environ["JUPYTER_PATH"] = os.pathsep.join(
             filter(None, [str(self.folder), os.environ.get("JUPYTER_PATH")]))
+        self.tracked = _tracked()  # read once: every notebook's check compares against the same commit
 
     def take_written(self) -> list[Path]:
         """The files written since the last call (a notebook's, as nbval runs one at a time)."""
@@ -146,7 +148,7 @@ class NotebookArtefacts(pytest.Item):
         year = self._kernel_year()
         if year != any_day.later_day.later().tm_year:
             pytest.fail(f"the notebook's kernel says the year is {year}: its clock was not moved", pytrace=False)
-        tracked = _tracked()
+        tracked = any_day.tracked
         problems = []
         for final in any_day.take_written():
             rel = final.relative_to(ROOT)

@@ -18,8 +18,7 @@ ROOT = Path(__file__).resolve().parents[1]
 # Longest files first. `make test` runs pytest-xdist with --dist loadfile (a notebook's cells share a
 # kernel, and a module's fixtures are built once) and --no-loadscope-reorder, so workers take whole
 # files in the order collected. Ordered longest first (the classic longest-processing-time rule), the
-# two workers finish close together instead of one waiting while the other runs a long file picked
-# up last. The lengths are measured, not guessed: tests/durations.json holds each file's seconds from
+# workers finish close together instead of some waiting while another runs a long file picked up last. The lengths are measured, not guessed: tests/durations.json holds each file's seconds from
 # a full run, rewritten by `make test ARGS=--store-durations` (the pytest-split convention); a file
 # it does not know yet goes first, as if it were the longest.
 DURATIONS = Path(__file__).with_name("durations.json")

@@ -205,10 +205,10 @@ def serve(path: str, ready=None) -> None:
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     # COMPENDIUM_KERNEL_PRELOAD=0 (a test hook): import nothing ahead, so each kernel is a cold one
     # forked; for tests of the server's life cycle, which need no scientific stack.
-    bare = os.environ.get(PRELOAD_ENV) == "0"
-    if not bare:
+    preload = os.environ.get(PRELOAD_ENV)
+    if preload != "0":
         _import(preload_first())
-    later = [] if bare or os.environ.get(PRELOAD_ENV) == "first" else preload_later()
+    later = [] if preload in ("0", "first") else preload_later()
 
     wake_r, wake_w = os.pipe()
     os.set_blocking(wake_w, False)

@@ -28,6 +28,8 @@ import subprocess
 import sys
 import threading
 
+from compendium.build._kernel_launcher import recv_exact
+
 #: what every client needs: imported once by the server
 PRELOAD = ("compendium.grading.sandbox", "compendium.build.kernels", "nbformat", "nbclient", "jupyter_client")
 
@@ -95,16 +97,6 @@ def _stop() -> None:
             proc.wait()
 
 
-def _read_exactly(sock: socket.socket, n: int) -> bytes:
-    out = b""
-    while len(out) < n:
-        chunk = sock.recv(n - len(out))
-        if not chunk:
-            raise EOFError
-        out += chunk
-    return out
-
-
 def serve(fd: int) -> None:
     """The server's loop (its own process): fork a client per request until the grader goes."""
     for module in PRELOAD:
@@ -115,8 +107,8 @@ def serve(fd: int) -> None:
             msg, fds, _flags, _addr = socket.recv_fds(sock, 1, 1)
             if not msg or not fds:
                 return
-            target, args = pickle.loads(_read_exactly(sock, int.from_bytes(_read_exactly(sock, 8), "big")))
-        except (OSError, EOFError):
+            target, args = pickle.loads(recv_exact(sock, int.from_bytes(recv_exact(sock, 8), "big")))
+        except OSError:  # recv_exact's ConnectionError included: the grader hung up
             return
         pid = os.fork()
         if pid == 0:  # the client: never returns into this loop

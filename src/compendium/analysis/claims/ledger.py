@@ -74,11 +74,8 @@ def evaluate(variant=None, tables: dict | None = None, data_dir: Path | str | No
 
     variant = Variant.of(variant)
     tables = tables if tables is not None else load_tables(data_dir)
-    if views is None:
-        views = {r: apply_variant(tables, variant, r) for r in TIE_READINGS}
-        shared: dict = {}  # one variant's views: what they share (evidence._shared) is made once
-        for view in views.values():
-            view["_shared"] = shared
+    if views is None:  # the variant's coder's views, sharing what they can (evidence._shared)
+        views = coder_views(tables, [variant.coder])[variant.coder]
     rows = []
     chosen = tables["claims"]
     if claim_ids is not None:
